@@ -1,0 +1,70 @@
+"""The one error boundary: typed errors -> one masked stderr line + exit code.
+
+Tracebacks appear only with --debug, and even then pass through the masker.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from dbtool.errors import DbtoolError, ExitCode
+from dbtool.secrets import mask
+
+
+def _stderr(line: str) -> None:
+    sys.stderr.write(mask(line) + "\n")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    code = run(args, debug=debug)
+    sys.exit(int(code))
+
+
+def _click():
+    """Typer ≥ 0.2x vendors click as typer._click; older releases use click itself."""
+    try:
+        import typer._click as click  # type: ignore[import-not-found]
+    except ImportError:  # pragma: no cover - depends on the installed typer
+        import click
+    return click
+
+
+def run(args: list[str], *, debug: bool = False) -> int:
+    from dbtool.cli.app import command
+
+    click = _click()
+
+    try:
+        result = command().main(args=args, prog_name="dbtool", standalone_mode=False)
+    except DbtoolError as exc:
+        _trace(debug)
+        _stderr(f"dbtool: error: {exc.one_line()}")
+        return exc.exit_code
+    except click.exceptions.NoArgsIsHelp as exc:
+        _stderr(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+        return ExitCode.USAGE
+    except click.UsageError as exc:
+        hint = f"see '{exc.ctx.command_path} --help'" if exc.ctx else "see 'dbtool --help'"
+        _stderr(f"dbtool: error: {exc.format_message()} — {hint}")
+        return ExitCode.USAGE
+    except click.ClickException as exc:
+        _stderr(f"dbtool: error: {exc.format_message()}")
+        return ExitCode.USAGE
+    except (click.Abort, KeyboardInterrupt):
+        _stderr("dbtool: interrupted; files already applied stay applied, the current one was rolled back")
+        return 130
+    except Exception as exc:  # the last line of defence: still one line, still masked
+        _trace(debug)
+        _stderr(f"dbtool: internal error: {type(exc).__name__}: {exc} — rerun with --debug and report it")
+        return ExitCode.PROBLEMS
+    return int(result or 0)
+
+
+def _trace(debug: bool) -> None:
+    if debug:
+        import traceback
+
+        sys.stderr.write(mask(traceback.format_exc()))

@@ -1,0 +1,109 @@
+"""`dbtool migrate`."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+from dbtool.cli.options import All, Dir, Format, LockTimeout, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.render import console, emit_json, line
+
+HELP = """Apply pending migrations in order, each file atomically with its history row.
+
+Concurrent runs on one database wait for each other (--lock-timeout). A failing
+statement rolls its file back, names file:line:col, and exits 1; earlier files
+stay applied. Modified applied files and out-of-order pending files are refused
+unless explicitly allowed.
+
+\b
+Examples:
+  dbtool migrate --all
+  dbtool migrate api --dry-run --sql
+  dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
+  dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
+
+Exit codes: 0 ok · 1 failed migration or refused history · 2 bad input/config · 3 unreachable or locked.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("migrate", help=HELP)
+    def migrate(
+        ctx: typer.Context,
+        services: Services = None,
+        all_: All = False,
+        target: TargetName = None,
+        url: Url = None,
+        folder: Dir = None,
+        to: Annotated[str | None, typer.Option("--to", help="Stop after this file (inclusive).")] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")] = False,
+        sql: Annotated[bool, typer.Option("--sql", help="With --dry-run: print every statement.")] = False,
+        fmt: OutputFormat = Format.text,
+        allow_out_of_order: Annotated[bool, typer.Option(
+            "--allow-out-of-order", help="Apply pending files older than the newest applied one.")] = False,
+        allow_modified: Annotated[bool, typer.Option(
+            "--allow-modified", help="Proceed although applied files changed since they ran.")] = False,
+        lock_timeout: LockTimeout = None,
+        prelude: Annotated[bool, typer.Option(
+            "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
+    ) -> None:
+        from dbtool.core.migrate import MigrateOptions, migrate as run_migrate
+
+        opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
+                              allow_modified=allow_modified, lock_timeout=lock_timeout,
+                              prelude=prelude, include_sql=sql)
+        target_spec = spec(ctx, services, all_, target, url, folder)
+        if fmt is Format.json:
+            runs = run_migrate(target_spec, opts)
+            emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})
+            return
+        with _progress() as listener:
+            runs = run_migrate(target_spec, opts, listener)
+        for run in runs:
+            _render_run(run, dry_run, sql)
+
+
+def _render_run(run, dry_run: bool, sql: bool) -> None:
+    where = f" ({run.label}: {run.target})" if run.target else ""
+    if run.status == "skipped":
+        line(f"{run.service}: skipped — {run.skip_reason}")
+    elif run.status == "planned":
+        line(f"{run.service}{where}: {len(run.planned)} pending (dry run, nothing changed)")
+        for item in run.planned:
+            line(f"  would apply {item['name']}  ({item['statements']} statements)")
+            for statement in item.get("sql", []) if sql else []:
+                line("    " + statement.replace("\n", "\n    ") + ";")
+    elif run.status == "migrated":
+        total = sum(float(a["duration_ms"]) for a in run.applied)
+        line(f"{run.service}{where}: applied {len(run.applied)} migration(s) in {total:.1f} ms")
+    else:
+        line(f"{run.service}{where}: up to date")
+
+
+@contextmanager
+def _progress():
+    """A Rich progress bar on a terminal; plain lines otherwise."""
+    out = console()
+    if not out.is_terminal:
+        def plain(event) -> None:
+            if event.kind == "applied":
+                line(f"  applied {event.name}  {event.duration_ms:.1f} ms")
+            elif event.kind == "skipped":
+                line(f"  skipped {event.name} (applied meanwhile by another run)")
+        yield plain
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=out, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def rich_listener(event) -> None:
+            if event.kind == "start":
+                tasks[event.service] = bar.add_task(event.service, total=event.total or 1)
+            elif event.kind in ("applied", "skipped"):
+                bar.update(tasks[event.service], completed=event.index,
+                           description=f"{event.service}: {event.name}")
+        yield rich_listener

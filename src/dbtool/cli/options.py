@@ -1,0 +1,37 @@
+"""Option types shared by commands, so every command spells them the same way."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dbtool.core.targets import TargetSpec
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+Services = Annotated[list[str] | None, typer.Argument(
+    help="Service names from dbtool.toml (omit with --all or --dir).", show_default=False)]
+All = Annotated[bool, typer.Option("--all", help="Every configured service.")]
+TargetName = Annotated[str | None, typer.Option(
+    "--target", "-t", help="A named target; its URL comes from the environment variable it names.")]
+Url = Annotated[str | None, typer.Option(
+    "--url", help="Database URL (sqlite:///file.db, postgresql://…). Overrides targets.")]
+Dir = Annotated[Path | None, typer.Option(
+    "--dir", help="Ad-hoc migrations folder (with --url): no dbtool.toml needed.",
+    file_okay=False)]
+OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="text for people, json for scripts.")]
+LockTimeout = Annotated[float | None, typer.Option(
+    "--lock-timeout", help="Seconds to wait for another run's lock before exiting 3.", min=0)]
+
+
+def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
+         url: str | None, folder: Path | None) -> TargetSpec:
+    return TargetSpec(services=tuple(services or ()), all=all_, target=target, url=url,
+                      dir=folder, config=ctx.obj.get("config") if ctx.obj else None)

@@ -1,0 +1,78 @@
+"""`dbtool status`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dbtool.cli.options import All, Dir, Format, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.render import console, emit_json, line
+
+HELP = """Show every migration's state: applied (with time), pending, modified
+(checksum differs from the one recorded), missing (history row without a file),
+out-of-order (pending but older than the newest applied file). Duplicate
+versions are flagged. Never writes to the database.
+
+\b
+Examples:
+  dbtool status --all
+  dbtool status api --format json
+  dbtool status --dir migrations --url sqlite:///app.db --exit-code
+
+Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
+"""
+
+_STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
+          "out-of-order": "magenta"}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status", help=HELP)
+    def status(
+        ctx: typer.Context,
+        services: Services = None,
+        all_: All = False,
+        target: TargetName = None,
+        url: Url = None,
+        folder: Dir = None,
+        fmt: OutputFormat = Format.text,
+        exit_code: Annotated[bool, typer.Option(
+            "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
+    ) -> None:
+        from dbtool.core.status import status as run_status
+
+        results = run_status(spec(ctx, services, all_, target, url, folder))
+        if fmt is Format.json:
+            emit_json({"services": [r.to_dict() for r in results]})
+        else:
+            for result in results:
+                _render(result)
+        if exit_code and any(r.needs_attention for r in results):
+            raise typer.Exit(1)
+
+
+def _render(result) -> None:
+    if result.skip_reason:
+        line(f"{result.service}: skipped — {result.skip_reason}")
+        return
+    from rich.table import Table
+
+    counts = result.counts
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no migrations"
+    title = f"{result.service} ({result.label}: {result.target}) — {summary}"
+    if not result.exists:
+        title += " — database not created yet"
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in ("migration", "state", "applied at", "note"):
+        table.add_column(column)
+    for state in result.states:
+        notes = []
+        if state.duplicate_version:
+            notes.append("duplicate version")
+        if state.applied and not state.verified:
+            notes.append("unverified (no checksum recorded)")
+        style = _STYLE.get(state.state.value, "")
+        table.add_row(state.name, f"[{style}]{state.state.value}[/]",
+                      state.applied.applied_at if state.applied else "", "; ".join(notes))
+    console().print(table)

@@ -1,0 +1,197 @@
+"""`migrate`: plan pending files, validate them all, then apply each atomically.
+
+Order of work is chosen so that bad input changes nothing: files are read,
+decoded, split and checked against the engine's rules before the first write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from dbtool.config import load_project
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.engines import open_engine
+from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
+from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load
+from dbtool.migrations.history import MigrationState, State, compute_states
+
+
+@dataclass(frozen=True)
+class MigrateOptions:
+    to: str | None = None
+    dry_run: bool = False
+    allow_out_of_order: bool = False
+    allow_modified: bool = False
+    lock_timeout: float | None = None  # None: the project's lock_timeout (default 30 s)
+    prelude: bool = False  # force the service prelude (local/scratch builds)
+    include_sql: bool = False  # put each planned statement in the plan (dry run --sql)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An event for renderers: `kind` is start | applied | skipped | done."""
+
+    kind: str
+    service: str
+    name: str = ""
+    index: int = 0
+    total: int = 0
+    duration_ms: float = 0.0
+
+
+@dataclass
+class ServiceRun:
+    service: str
+    target: str
+    label: str
+    status: str = "up-to-date"  # migrated | up-to-date | planned | skipped
+    applied: list[dict[str, object]] = field(default_factory=list)
+    planned: list[dict[str, object]] = field(default_factory=list)
+    skip_reason: str | None = None
+    prelude: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "service": self.service, "target": self.target, "label": self.label,
+            "status": self.status, "applied": self.applied, "planned": self.planned,
+            "skip_reason": self.skip_reason, "prelude": self.prelude,
+        }
+
+
+Listener = Callable[[Progress], None]
+
+
+def _pending(states: list[MigrationState], opts: MigrateOptions) -> list[MigrationFile]:
+    """Files to run, after refusing modified history and out-of-order files."""
+    modified = [s.name for s in states if s.state is State.MODIFIED]
+    if modified and not opts.allow_modified:
+        raise HistoryConflict(
+            f"applied migration(s) changed since they ran: {', '.join(modified)}",
+            hint="restore the files, or record the new checksums with `dbtool repair` "
+                 "(or pass --allow-modified)",
+        )
+    late = [s.name for s in states if s.state is State.OUT_OF_ORDER]
+    if late and not opts.allow_out_of_order:
+        raise HistoryConflict(
+            f"pending migration(s) older than the newest applied one: {', '.join(late)}",
+            hint="rename them after the newest applied file, or pass --allow-out-of-order",
+        )
+    todo = [s.file for s in states if s.state in (State.PENDING, State.OUT_OF_ORDER) and s.file]
+    if opts.to is None:
+        return todo
+    names = [s.name for s in states]
+    if opts.to not in names:
+        raise UsageError(f"--to {opts.to!r} names no migration file of this service",
+                         hint="give a file name as `dbtool status` lists it")
+    limit = next(s.file.version for s in states if s.name == opts.to and s.file)
+    return [f for f in todo if f.version <= limit]
+
+
+def _load_all(files: list[MigrationFile], splitter: str) -> list[LoadedMigration]:
+    loaded = [load(f, splitter) for f in files]
+    for item in loaded:
+        if not item.statements:
+            raise MigrationFileError(
+                f"{item.file.name} contains no SQL statements",
+                location=_loc(item.file),
+                hint="add the migration's SQL, or delete the file if it is not needed",
+            )
+    return loaded
+
+
+def _loc(file: MigrationFile):
+    from dbtool.errors import SourceLocation
+
+    return SourceLocation(file.path)
+
+
+def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
+                   listener: Listener | None = None) -> ServiceRun:
+    """Apply one service's pending migrations to one database."""
+    if opts.lock_timeout is None:
+        opts = replace(opts, lock_timeout=30.0)
+    service = target.service
+    run = ServiceRun(service.name, target.url.display if target.url else "", target.label)
+    if target.skipped or target.url is None:
+        run.status, run.skip_reason = "skipped", target.skip_reason
+        return run
+    files, _ = discover(service.migrations, service.naming)
+    engine = open_engine(target.url, service.dialect, history_table=service.history_table,
+                         history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
+    try:
+        states = compute_states(files, engine.history())
+        pending = _pending(states, opts)
+        loaded = _load_all(pending, engine.capabilities.splitter)
+        _check_rules(engine.capabilities, loaded)
+        run.planned = [_plan_entry(m, opts.include_sql) for m in loaded]
+        if opts.dry_run:
+            run.status = "planned"
+            return run
+        with engine.lock(opts.lock_timeout):
+            _run_prelude(engine, target, opts, run)
+            _apply_all(engine, loaded, opts, run, listener)
+    finally:
+        engine.close()
+    return run
+
+
+def _plan_entry(migration: LoadedMigration, include_sql: bool) -> dict[str, object]:
+    entry: dict[str, object] = {"name": migration.file.name, "statements": len(migration.statements),
+                                "transaction": migration.transactional}
+    if include_sql:
+        entry["sql"] = [s.sql for s in migration.statements]
+    return entry
+
+
+def migrate(spec: TargetSpec, opts: MigrateOptions, listener: Listener | None = None) -> list[ServiceRun]:
+    """Resolve the targets and migrate each service in configuration order.
+
+    Stops at the first failure (the error names the file); services already
+    migrated stay migrated.
+    """
+    project = None if spec.dir is not None else load_project(spec.config)
+    if opts.lock_timeout is None:
+        opts = replace(opts, lock_timeout=project.lock_timeout if project else 30.0)
+    return [migrate_target(t, opts, listener) for t in resolve(spec, project)]
+
+
+def _check_rules(capabilities, loaded: list[LoadedMigration]) -> None:
+    """Engine rules (D1's, for example) refuse a file before anything runs."""
+    from dbtool.rules import check_files
+
+    check_files(capabilities, loaded)
+
+
+def _run_prelude(engine, target: ResolvedTarget, opts: MigrateOptions, run: ServiceRun) -> None:
+    prelude = target.service.prelude
+    if prelude is None or not (target.prelude or opts.prelude):
+        return
+    from dbtool.migrations.naming import Version
+
+    raw = prelude.read_bytes() if prelude.is_file() else None
+    if raw is None:
+        raise MigrationFileError(f"prelude {prelude} does not exist",
+                                 hint="fix 'prelude' in dbtool.toml")
+    from dbtool.migrations.files import checksum
+
+    file = MigrationFile(prelude.name, prelude, Version(0, prelude.name), checksum(raw), raw)
+    statements = load(file, engine.capabilities.splitter).statements
+    engine.run_script(statements, source=str(prelude))
+    run.prelude = str(prelude)
+
+
+def _apply_all(engine, loaded: list[LoadedMigration], opts: MigrateOptions, run: ServiceRun,
+               listener: Listener | None) -> None:
+    emit = listener or (lambda _event: None)
+    total = len(loaded)
+    emit(Progress("start", run.service, total=total))
+    for index, migration in enumerate(loaded, 1):
+        outcome = engine.apply(migration, lock_timeout=opts.lock_timeout)
+        kind = "applied" if outcome.applied else "skipped"
+        if outcome.applied:
+            run.applied.append({"name": outcome.name, "duration_ms": round(outcome.duration_ms, 3),
+                                "statements": outcome.statements})
+        emit(Progress(kind, run.service, outcome.name, index, total, outcome.duration_ms))
+    run.status = "migrated" if run.applied else "up-to-date"
+    emit(Progress("done", run.service, total=total))

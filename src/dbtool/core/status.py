@@ -1,0 +1,62 @@
+"""`status`: every migration's state against one database, without writing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dbtool.config import load_project
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.engines import open_engine
+from dbtool.migrations.files import discover
+from dbtool.migrations.history import MigrationState, State, compute_states, summarise
+
+
+@dataclass
+class ServiceStatus:
+    service: str
+    target: str
+    label: str
+    scheme: str = ""
+    states: list[MigrationState] = field(default_factory=list)
+    skip_reason: str | None = None
+    exists: bool = True
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return summarise(self.states)
+
+    @property
+    def needs_attention(self) -> bool:
+        """Anything pending, modified, missing or out of order."""
+        return any(s.state is not State.APPLIED for s in self.states)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "service": self.service, "target": self.target, "label": self.label,
+            "naming": self.scheme, "skip_reason": self.skip_reason, "database_exists": self.exists,
+            "counts": self.counts, "migrations": [s.to_dict() for s in self.states],
+        }
+
+
+def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> ServiceStatus:
+    service = target.service
+    result = ServiceStatus(service.name, target.url.display if target.url else "", target.label)
+    if target.skipped or target.url is None:
+        result.skip_reason = target.skip_reason
+        return result
+    files, result.scheme = discover(service.migrations, service.naming)
+    engine = open_engine(target.url, service.dialect, history_table=service.history_table,
+                         history_schema=service.history_schema, lock_timeout=lock_timeout)
+    try:
+        result.exists = engine.exists()
+        result.states = compute_states(files, engine.history())
+    finally:
+        engine.close()
+    return result
+
+
+def status(spec: TargetSpec) -> list[ServiceStatus]:
+    """Status of every selected service; never writes to any database."""
+    project = None if spec.dir is not None else load_project(spec.config)
+    timeout = project.lock_timeout if project else 30.0
+    return [status_target(t, timeout) for t in resolve(spec, project)]

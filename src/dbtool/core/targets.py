@@ -1,0 +1,107 @@
+"""Which database each command talks to: services x target options -> targets.
+
+A sqlite/d1 service with no target uses the embedded SQLite file under
+.dbtool/local/; a postgres service with no URL is *skipped with a reason*,
+never silently ignored and never an error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbtool.config import Project, Service, load_project
+from dbtool.errors import ConfigError, UsageError
+from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """The target options every service command accepts."""
+
+    services: tuple[str, ...] = ()
+    all: bool = False
+    target: str | None = None
+    url: str | None = None
+    dir: Path | None = None
+    config: Path | None = None
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    service: Service
+    url: DatabaseUrl | None
+    label: str  # how the user named it: "embedded", "--url", a target name
+    prelude: bool = False
+    skip_reason: str | None = None
+
+    @property
+    def skipped(self) -> bool:
+        return self.skip_reason is not None
+
+
+def adhoc_service(folder: Path, url: DatabaseUrl) -> Service:
+    """A service for `--dir DIR --url URL`: dialect from the scheme, naming from the files."""
+    return Service(name=folder.resolve().name or "migrations", dialect=url.dialect,
+                   migrations=folder, snapshot=None, root=Path.cwd())
+
+
+def select_services(spec: TargetSpec, project: Project) -> list[Service]:
+    if spec.all and spec.services:
+        raise UsageError("give service names or --all, not both", hint="drop --all or the names")
+    if spec.all:
+        return list(project.services)
+    if spec.services:
+        return [project.service(name) for name in spec.services]
+    if len(project.services) == 1:
+        return list(project.services)
+    raise UsageError("name a service or pass --all",
+                     hint=f"services: {', '.join(s.name for s in project.services)}")
+
+
+def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTarget]:
+    """Resolve the options into one target per service, in configuration order."""
+    if spec.dir is not None:
+        return [_resolve_adhoc(spec)]
+    if spec.url and spec.target:
+        raise UsageError("give --url or --target, not both", hint="--url overrides the configured targets")
+    project = project or load_project(spec.config)
+    services = select_services(spec, project)
+    if spec.url and len(services) > 1:
+        raise UsageError("--url names one database; it cannot serve several services",
+                         hint="name exactly one service with --url, or use --target")
+    return [_resolve_one(svc, spec) for svc in services]
+
+
+def _resolve_adhoc(spec: TargetSpec) -> ResolvedTarget:
+    if spec.services or spec.all or spec.target:
+        raise UsageError("--dir replaces the service names; do not combine it with services, "
+                         "--all or --target", hint="use: --dir DIR --url URL")
+    if not spec.url:
+        raise UsageError("--dir needs --url", hint="e.g. --dir migrations --url sqlite:///app.db")
+    url = parse_url(spec.url)
+    return ResolvedTarget(adhoc_service(spec.dir, url), url, "--url")
+
+
+def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
+    if spec.url:
+        return ResolvedTarget(service, parse_url(spec.url), "--url")
+    if spec.target:
+        target = service.target(spec.target)
+        if target is None:
+            known = ", ".join(t.name for t in service.targets) or "none"
+            raise ConfigError(f"service {service.name!r} has no target {spec.target!r}",
+                              hint=f"its targets: {known}")
+        value = target.url()
+        if value is None:
+            raise ConfigError(f"target {service.name}.{target.name}: ${target.url_env} is not set",
+                              hint=f"export {target.url_env}=URL")
+        return ResolvedTarget(service, parse_url(value), target.name, target.prelude)
+    default = service.default_target
+    if default is not None and (value := default.url()):
+        return ResolvedTarget(service, parse_url(value), f"${default.url_env}", default.prelude)
+    if service.dialect in ("sqlite", "d1"):
+        return ResolvedTarget(service, sqlite_url_for(service.embedded_path), "embedded")
+    variable = default.url_env if default else f"{service.name.upper()}_DATABASE_URL"
+    hint = f"set ${variable}" if default else "add url_env to the service in dbtool.toml"
+    return ResolvedTarget(service, None, "none", skip_reason=f"no database URL: {hint} or pass --url")

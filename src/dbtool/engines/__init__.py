@@ -1,0 +1,41 @@
+"""Engine registry keyed by URL scheme. Engines are imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+
+from dbtool.engines.base import CAPABILITIES, Capabilities, Engine
+from dbtool.errors import UrlError
+from dbtool.urls import DatabaseUrl
+
+# scheme -> "module:Class"; a new engine is one line here and one module.
+REGISTRY: dict[str, str] = {
+    "sqlite": "dbtool.engines.sqlite:SqliteEngine",
+    "postgresql": "dbtool.engines.postgres:PostgresEngine",
+    "postgres": "dbtool.engines.postgres:PostgresEngine",
+    "postgresql+psycopg": "dbtool.engines.postgres:PostgresEngine",
+}
+
+# Which URL dialects can serve a service of a given dialect.
+COMPATIBLE = {"sqlite": {"sqlite"}, "d1": {"sqlite", "d1"}, "postgres": {"postgres"}}
+
+
+def capabilities(dialect: str) -> Capabilities:
+    return CAPABILITIES[dialect]
+
+
+def open_engine(url: DatabaseUrl, dialect: str, *, history_table: str = "d1_migrations",
+                history_schema: str = "public", lock_timeout: float = 30.0) -> Engine:
+    """Instantiate the engine for `url`, with the service dialect's capabilities."""
+    if url.dialect not in COMPATIBLE[dialect]:
+        raise UrlError(
+            f"a {dialect} service cannot use the {url.scheme}:// URL {url.display}",
+            hint=f"use a URL for {dialect}",
+        )
+    target = REGISTRY.get(url.scheme)
+    if target is None:
+        raise UrlError(f"no engine for {url.scheme}:// URLs yet", hint=f"supported: {', '.join(REGISTRY)}")
+    module_name, _, class_name = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(url, CAPABILITIES[dialect], history_table=history_table,
+               history_schema=history_schema, lock_timeout=lock_timeout)

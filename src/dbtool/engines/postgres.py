@@ -1,0 +1,218 @@
+"""PostgreSQL engine (psycopg 3): transactional DDL, an advisory lock, and
+a `dbtool_migrations` history table written in the same transaction as the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from dbtool import __version__, secrets
+from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation
+from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.history import AppliedMigration
+from dbtool.urls import DatabaseUrl
+
+HISTORY_TABLE = "dbtool_migrations"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def history_ddl(schema: str) -> list[str]:
+    table = f"{_ident(schema)}.{HISTORY_TABLE}"
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}",
+        f"CREATE TABLE IF NOT EXISTS {table} (\n"
+        "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
+        "  name text PRIMARY KEY,\n"
+        "  version text NOT NULL,\n"
+        "  checksum text NOT NULL,\n"
+        "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+        "  duration_ms double precision,\n"
+        "  applied_by text NOT NULL DEFAULT current_user,\n"
+        "  tool_version text\n"
+        ")",
+    ]
+
+
+def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> Any:
+    """Open a psycopg connection, turning driver failures into one-line errors."""
+    import psycopg
+
+    raw = url.raw.replace("postgresql+psycopg://", "postgresql://", 1)
+    try:
+        return psycopg.connect(raw, autocommit=autocommit, connect_timeout=timeout)
+    except psycopg.Error as exc:
+        raise connection_error(url, exc) from None
+
+
+def connection_error(url: DatabaseUrl, exc: BaseException) -> ConnectionFailed:
+    text = secrets.mask(" ".join(str(exc).split()))
+    where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if "password authentication failed" in text or "no password supplied" in text:
+        return ConnectionFailed(f"authentication failed for user {url.username!r} at {where}",
+                                hint="check the user and password in the URL")
+    if "does not exist" in text and "database" in text:
+        return ConnectionFailed(f"database {url.database!r} does not exist on {where}",
+                                hint=f"create it (createdb {url.database}) or fix the URL")
+    if "role" in text and "does not exist" in text:
+        return ConnectionFailed(f"role {url.username!r} does not exist on {where}",
+                                hint="fix the user name in the URL")
+    return ConnectionFailed(f"cannot connect to PostgreSQL at {where}: {text}",
+                            hint="check that the server is running and the host/port are right")
+
+
+class PostgresEngine:
+    def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
+                 history_table: str = HISTORY_TABLE, history_schema: str = "public",
+                 lock_timeout: float = 30.0) -> None:
+        self.url = url
+        self.capabilities = capabilities
+        self.schema = history_schema
+        self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
+        self.lock_timeout = lock_timeout
+        self._conn: Any = None
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"dbtool:{history_schema}".encode()).digest()[:8], "big", signed=True)
+
+    @property
+    def conn(self) -> Any:
+        if self._conn is None:
+            self._conn = connect(self.url)
+        return self._conn
+
+    def exists(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def history(self) -> list[AppliedMigration]:
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT to_regclass(%s)", (f"{_ident(self.schema)}.{HISTORY_TABLE}",))
+            if cur.fetchone()[0] is None:
+                return []
+            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by "
+                        f"FROM {self.table} ORDER BY id")
+            return [AppliedMigration(n, a, c, None if d is None else round(d), b)
+                    for n, a, c, d, b in cur.fetchall()]
+
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """A session advisory lock held for the whole run; released even on failure."""
+        deadline = time.monotonic() + timeout
+        delay = 0.02
+        while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()[0]:
+            if time.monotonic() >= deadline:
+                raise LockTimeout(
+                    f"another dbtool run holds the migration lock on {self.url.display} "
+                    f"(waited {timeout:g}s)",
+                    hint="wait for it to finish, or raise --lock-timeout",
+                )
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+        try:
+            yield
+        finally:
+            if self._conn is not None and not self._conn.closed:
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
+
+    def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
+        name = migration.file.name
+        started = time.perf_counter()
+        conn = self.conn
+        if not migration.transactional:
+            return self._apply_autocommit(migration, started)
+        with conn.transaction():
+            self._ensure_history(conn)
+            if self._is_recorded(conn, name):
+                return ApplyOutcome(name, False, 0.0, 0)
+            self._run(conn, migration)
+            self._record(conn, migration, started)
+        return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000, len(migration.statements))
+
+    def _apply_autocommit(self, migration: LoadedMigration, started: float) -> ApplyOutcome:
+        conn = self.conn
+        with conn.transaction():
+            self._ensure_history(conn)
+        if self._is_recorded(conn, migration.file.name):
+            return ApplyOutcome(migration.file.name, False, 0.0, 0)
+        self._run(conn, migration, transactional=False)
+        with conn.transaction():
+            self._record(conn, migration, started)
+        return ApplyOutcome(migration.file.name, True, (time.perf_counter() - started) * 1000,
+                            len(migration.statements))
+
+    def _ensure_history(self, conn: Any) -> None:
+        for ddl in history_ddl(self.schema):
+            conn.execute(ddl)
+
+    def _is_recorded(self, conn: Any, name: str) -> bool:
+        row = conn.execute("SELECT to_regclass(%s)", (f"{_ident(self.schema)}.{HISTORY_TABLE}",)).fetchone()
+        if row[0] is None:
+            return False
+        return conn.execute(f"SELECT 1 FROM {self.table} WHERE name = %s", (name,)).fetchone() is not None
+
+    def _run(self, conn: Any, migration: LoadedMigration, *, transactional: bool = True) -> None:
+        import psycopg
+
+        for index, statement in enumerate(migration.statements):
+            try:
+                conn.execute(statement.sql, prepare=False)
+            except psycopg.Error as exc:
+                raise self._failure(migration, statement, exc, index, transactional) from exc
+
+    def _failure(self, migration: LoadedMigration, statement: Any, exc: Any, index: int,
+                 transactional: bool) -> MigrationFailed:
+        message = secrets.mask((exc.diag.message_primary or str(exc)).strip())
+        line, col = statement.line, statement.col
+        position = getattr(exc.diag, "statement_position", None)
+        if position:
+            before = statement.sql[: int(position) - 1]
+            extra_lines = before.count("\n")
+            line += extra_lines
+            col = (len(before) - before.rfind("\n")) if extra_lines else col + len(before)
+        first = statement.sql.strip().splitlines()[0][:80]
+        if transactional:
+            tail = "the file was rolled back, earlier files stay applied"
+        else:
+            tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had "
+                    "run and stay applied; the file is not recorded")
+        return MigrationFailed(
+            f"{migration.file.name} failed: {message}",
+            migration=migration.file.name, statement=statement.sql, engine_message=message,
+            location=SourceLocation(migration.file.path, line, col),
+            hint=f"statement: {first}; {tail}",
+        )
+
+    def _record(self, conn: Any, migration: LoadedMigration, started: float) -> None:
+        conn.execute(
+            f"INSERT INTO {self.table} (name, version, checksum, duration_ms, tool_version) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            (migration.file.name, migration.file.version_text, migration.file.checksum,
+             round((time.perf_counter() - started) * 1000, 3), __version__),
+        )
+
+    def run_script(self, statements: Sequence, *, source: str) -> None:
+        import psycopg
+
+        with self.conn.transaction():
+            for statement in statements:
+                try:
+                    self.conn.execute(statement.sql, prepare=False)
+                except psycopg.Error as exc:
+                    message = secrets.mask(str(exc).strip().splitlines()[0])
+                    raise MigrationFailed(
+                        f"prelude {source} failed: {message}", migration=str(source),
+                        statement=statement.sql, engine_message=message,
+                        location=SourceLocation(source, statement.line, statement.col),
+                        hint="fix the prelude; nothing was applied",
+                    ) from exc

@@ -1,0 +1,262 @@
+"""SQLite engine: a real file, wrangler's `d1_migrations` table, and a side table.
+
+Each file runs inside `BEGIN IMMEDIATE` together with its history rows, so a
+file and its row commit together or not at all. The immediate write lock also
+serialises concurrent runs: inside it the history is re-read, and a file that
+another process applied meanwhile is recognised by name and skipped.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from dbtool import __version__
+from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation, UrlError
+from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.history import AppliedMigration
+from dbtool.urls import DatabaseUrl
+
+SIDE_TABLE = "dbtool_migrations"
+
+
+def wrangler_history_ddl(table: str) -> str:
+    """Byte-for-byte the DDL wrangler 4 issues, so both tools see one table."""
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table}(\n"
+        "\t\tid         INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+        "\t\tname       TEXT UNIQUE,\n"
+        "\t\tapplied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL\n"
+        ");"
+    )
+
+
+SIDE_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {SIDE_TABLE} (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  checksum TEXT NOT NULL,\n"
+    "  duration_ms REAL,\n"
+    "  applied_by TEXT,\n"
+    "  tool_version TEXT,\n"
+    "  applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP\n"
+    ")"
+)
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class SqliteEngine:
+    def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
+                 history_table: str = "d1_migrations", history_schema: str = "main",
+                 lock_timeout: float = 30.0) -> None:
+        self.url = url
+        self.capabilities = capabilities
+        self.path: Path = url.sqlite_path
+        self.table = history_table
+        self.lock_timeout = lock_timeout
+        self._conn: sqlite3.Connection | None = None
+        self._history_ready = False
+
+    # -- connection ---------------------------------------------------------
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def _connect(self, *, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None:
+            return self._conn
+        if not create and not self.path.exists():
+            return None
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        mode = "rwc" if create else "ro"
+        uri = f"file:{quote(str(self.path.resolve()))}?mode={mode}"
+        try:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                   timeout=self.lock_timeout, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._open_error(exc) from exc
+        if self.capabilities.foreign_keys:
+            conn.execute("PRAGMA foreign_keys = ON")
+        if create:
+            self._conn = conn
+        return conn
+
+    def _open_error(self, exc: sqlite3.DatabaseError) -> Exception:
+        text = str(exc)
+        if "not a database" in text:
+            return UrlError(f"{self.path} is not a SQLite database ({text})",
+                            hint="point the URL at a SQLite file, or at a path that does not exist yet")
+        if "locked" in text:
+            return LockTimeout(f"SQLite file {self.path} is locked by another process",
+                               hint="retry, or raise --lock-timeout")
+        return ConnectionFailed(f"cannot open SQLite file {self.path}: {text}",
+                                hint="check that the folder exists and is writable")
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # -- history -------------------------------------------------------------
+    def history(self) -> list[AppliedMigration]:
+        conn = self._conn or self._connect(create=False)
+        if conn is None:
+            return []
+        try:
+            return self._read_history(conn)
+        finally:
+            if conn is not self._conn:
+                conn.close()
+
+    def _read_history(self, conn: sqlite3.Connection) -> list[AppliedMigration]:
+        tables = {r[0] for r in conn.execute(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
+            (self.table, SIDE_TABLE))}
+        if self.table not in tables:
+            return []
+        table = _quote_ident(self.table)
+        if SIDE_TABLE in tables:
+            sql = (f"SELECT m.name, m.applied_at, x.checksum, x.duration_ms, x.applied_by "
+                   f"FROM {table} m LEFT JOIN {SIDE_TABLE} x ON x.name = m.name ORDER BY m.id")
+        else:
+            sql = f"SELECT name, applied_at, NULL, NULL, NULL FROM {table} ORDER BY id"
+        rows = []
+        for name, at, checksum, duration, by in conn.execute(sql):
+            source = "dbtool" if checksum is not None else "wrangler"
+            rows.append(AppliedMigration(name, str(at) if at is not None else None, checksum,
+                                         None if duration is None else round(duration), by, source))
+        return rows
+
+    # -- locking and applying ---------------------------------------------------
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """SQLite serialises per file with BEGIN IMMEDIATE; the run itself needs no lock."""
+        self.lock_timeout = timeout
+        conn = self._connect(create=True)
+        assert conn is not None
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        yield
+
+    def _begin(self, conn: sqlite3.Connection) -> None:
+        started = time.monotonic()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                waited = time.monotonic() - started
+                raise LockTimeout(
+                    f"{self.path} is locked by another writer (waited {waited:.1f}s)",
+                    hint="another migrate may be running; retry or raise --lock-timeout",
+                ) from exc
+            raise
+
+    def _ensure_history(self, conn: sqlite3.Connection) -> None:
+        if not self._history_ready:
+            conn.execute(wrangler_history_ddl(_quote_ident(self.table) if not self.table.isidentifier()
+                                              else self.table))
+            conn.execute(SIDE_DDL)
+
+    def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
+        conn = self._connect(create=True)
+        assert conn is not None
+        name = migration.file.name
+        started = time.perf_counter()
+        if not migration.transactional:
+            return self._apply_autocommit(conn, migration, started)
+        self._begin(conn)
+        try:
+            self._ensure_history(conn)
+            if self._is_recorded(conn, name):
+                conn.execute("ROLLBACK")
+                return ApplyOutcome(name, False, 0.0, 0)
+            self._run(conn, migration)
+            self._record(conn, migration, started)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._history_ready = True
+        return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
+                            len(migration.statements))
+
+    def _apply_autocommit(self, conn: sqlite3.Connection, migration: LoadedMigration,
+                          started: float) -> ApplyOutcome:
+        """`-- dbtool:no-transaction`: statements run one by one, recorded after success."""
+        if self._is_recorded(conn, migration.file.name):
+            return ApplyOutcome(migration.file.name, False, 0.0, 0)
+        self._run(conn, migration)
+        self._begin(conn)
+        try:
+            self._ensure_history(conn)
+            self._record(conn, migration, started)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        self._history_ready = True
+        return ApplyOutcome(migration.file.name, True, (time.perf_counter() - started) * 1000,
+                            len(migration.statements))
+
+    def _is_recorded(self, conn: sqlite3.Connection, name: str) -> bool:
+        try:
+            row = conn.execute(f"SELECT 1 FROM {_quote_ident(self.table)} WHERE name = ?",
+                               (name,)).fetchone()
+        except sqlite3.OperationalError:
+            return False  # no history table yet
+        return row is not None
+
+    def _run(self, conn: sqlite3.Connection, migration: LoadedMigration) -> None:
+        for statement in migration.statements:
+            try:
+                conn.execute(statement.sql)
+            except sqlite3.Error as exc:
+                raise MigrationFailed(
+                    f"{migration.file.name} failed: {exc}",
+                    migration=migration.file.name,
+                    statement=statement.sql,
+                    engine_message=str(exc),
+                    location=SourceLocation(migration.file.path, statement.line, statement.col),
+                    hint=f"statement: {statement.sql.strip().splitlines()[0][:80]}; "
+                         "the file was rolled back, earlier files stay applied",
+                ) from exc
+
+    def _record(self, conn: sqlite3.Connection, migration: LoadedMigration, started: float) -> None:
+        name = migration.file.name
+        conn.execute(f"INSERT INTO {_quote_ident(self.table)} (name) VALUES (?)", (name,))
+        conn.execute(
+            f"INSERT OR REPLACE INTO {SIDE_TABLE} (name, checksum, duration_ms, applied_by, tool_version)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (name, migration.file.checksum, round((time.perf_counter() - started) * 1000, 3),
+             _user(), __version__),
+        )
+
+    def run_script(self, statements: Sequence, *, source: str) -> None:
+        conn = self._connect(create=True)
+        assert conn is not None
+        self._begin(conn)
+        try:
+            for statement in statements:
+                conn.execute(statement.sql)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise MigrationFailed(f"{source} failed: {exc}", migration=source, statement="",
+                                  engine_message=str(exc), location=SourceLocation(source)) from exc
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"

@@ -1,0 +1,1 @@
+"""Migration files: discovery, naming, checksums, directives and splitting."""

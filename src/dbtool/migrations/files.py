@@ -1,0 +1,148 @@
+"""Migration files on disk: discovery, order, checksums and directives.
+
+Reading is split in two: `discover` reads bytes (cheap, enough for checksums
+and status); `load` decodes and splits a file, and is called for pending files
+before anything runs, so a bad file fails the run before it changes anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbtool.errors import MigrationFileError, SourceLocation
+from dbtool.migrations.naming import Version, detect_scheme, parse_version
+
+BOM = b"\xef\xbb\xbf"
+KNOWN_DIRECTIVES = frozenset({"no-transaction", "lint-ignore"})
+LEADING_ONLY = frozenset({"no-transaction"})
+_DIRECTIVE = re.compile(r"^[ \t]*--[ \t]*dbtool:(?P<name>[A-Za-z0-9_\-]*)(?P<rest>.*)$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class MigrationFile:
+    """One migration: identity is `name`, order is `version`."""
+
+    name: str
+    path: Path
+    version: Version
+    checksum: str
+    raw: bytes
+
+    @property
+    def version_text(self) -> str:
+        return self.name.split("_", 1)[0].split("-", 1)[0].split(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class LoadedMigration:
+    """A decoded, split migration, ready to apply."""
+
+    file: MigrationFile
+    text: str
+    statements: tuple  # tuple[Statement, ...]
+    directives: frozenset[str]
+
+    @property
+    def transactional(self) -> bool:
+        return "no-transaction" not in self.directives
+
+
+def normalise_bytes(raw: bytes) -> bytes:
+    """Strip a BOM and normalise line endings, so a CRLF checkout is not an edit."""
+    if raw.startswith(BOM):
+        raw = raw[len(BOM):]
+    return raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
+def checksum(raw: bytes) -> str:
+    return hashlib.sha256(normalise_bytes(raw)).hexdigest()
+
+
+def discover(folder: Path, scheme: str | None = None) -> tuple[list[MigrationFile], str]:
+    """All `.sql` files directly in `folder`, ordered; other files and sub-folders ignored.
+
+    Returns the files and the naming scheme (given, or detected from the names).
+    """
+    if not folder.is_dir():
+        raise MigrationFileError(
+            f"migrations folder {folder} does not exist",
+            hint="create it, fix 'migrations' in dbtool.toml, or pass --dir",
+        )
+    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+    names = [p.name for p in paths]
+    scheme = scheme or detect_scheme(names)
+    files = []
+    for path in paths:
+        version = parse_version(path.name, scheme, folder)
+        raw = path.read_bytes()
+        files.append(MigrationFile(path.name, path, version, checksum(raw), raw))
+    files.sort(key=lambda f: f.version)
+    return files, scheme
+
+
+def decode(file: MigrationFile) -> str:
+    raw = file.raw[len(BOM):] if file.raw.startswith(BOM) else file.raw
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise MigrationFileError(
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            location=SourceLocation(file.path, line, col),
+            hint="re-save the file as UTF-8",
+        ) from exc
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        raise MigrationFileError(
+            "file contains a NUL byte", location=SourceLocation(file.path, line),
+            hint="remove the NUL character; migration files are text",
+        )
+    return text
+
+
+def directives(file: MigrationFile, text: str) -> frozenset[str]:
+    """Directives from `-- dbtool:NAME` comments; unknown ones are errors."""
+    found: set[str] = set()
+    leading_end = _leading_comment_end(text)
+    for match in _DIRECTIVE.finditer(text):
+        name = match.group("name")
+        line = text.count("\n", 0, match.start()) + 1
+        where = SourceLocation(file.path, line, match.start("name") - match.start() + 1)
+        if name not in KNOWN_DIRECTIVES:
+            raise MigrationFileError(
+                f"unknown directive 'dbtool:{name}'", location=where,
+                hint=f"known directives: {', '.join(sorted(KNOWN_DIRECTIVES))}",
+            )
+        if name in LEADING_ONLY and match.start() > leading_end:
+            raise MigrationFileError(
+                f"directive 'dbtool:{name}' must be in the file's leading comments", location=where,
+                hint="move it above the first statement",
+            )
+        found.add(name)
+    return frozenset(found)
+
+
+def _leading_comment_end(text: str) -> int:
+    """Offset where the first non-comment, non-blank line starts."""
+    offset = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("--"):
+            return offset
+        offset += len(line)
+    return offset
+
+
+def load(file: MigrationFile, dialect: str) -> LoadedMigration:
+    """Decode and split a file; raises before anything runs if it cannot be read."""
+    from dbtool.migrations.splitter import split
+
+    text = decode(file)
+    found = directives(file, text)
+    statements = tuple(split(text, dialect, file.path))
+    return LoadedMigration(file, text, statements, found)

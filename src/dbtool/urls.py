@@ -1,0 +1,120 @@
+"""Database URLs: parsing, engine selection by scheme, and masked display.
+
+A URL's password is registered with `dbtool.secrets` the moment it is parsed,
+so it is masked in every later message, whatever path it takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from dbtool import secrets
+from dbtool.errors import UrlError
+
+# scheme -> dialect; engines register their module by scheme in dbtool.engines.
+SCHEMES: dict[str, str] = {
+    "sqlite": "sqlite",
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "postgresql+psycopg": "postgres",
+    "d1-local": "d1",
+    "d1": "d1",
+}
+URL_FORMS = (
+    "sqlite:///relative.db, sqlite:////absolute/path.db, postgresql://user:pass@host:5432/db, "
+    "d1-local://PROJECT_DIR?binding=DB, d1://ACCOUNT_ID/DATABASE_ID"
+)
+
+
+@dataclass(frozen=True)
+class DatabaseUrl:
+    """A parsed target URL. `raw` keeps the secret; `display` never does."""
+
+    raw: str = field(repr=False)
+    scheme: str
+    dialect: str
+    host: str | None = None
+    port: int | None = None
+    database: str | None = None
+    username: str | None = None
+    query: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def display(self) -> str:
+        return secrets.mask(self.raw)
+
+    @property
+    def sqlite_path(self) -> Path:
+        """Filesystem path of a sqlite:/// URL (three slashes relative, four absolute)."""
+        return Path(self.database or "")
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        return dict(self.query).get(name, default)
+
+    def __str__(self) -> str:
+        return self.display
+
+
+def parse_url(raw: str) -> DatabaseUrl:
+    """Parse and validate a target URL, failing with a one-line hint."""
+    raw = raw.strip()
+    if "://" not in raw:
+        raise UrlError(
+            f"not a database URL: {secrets.mask(raw)!r}",
+            hint=f"use one of: {URL_FORMS}",
+        )
+    scheme = raw.split("://", 1)[0].lower()
+    if scheme not in SCHEMES:
+        raise UrlError(
+            f"unknown URL scheme {scheme!r} in {secrets.mask(raw)}",
+            hint=f"supported schemes: {', '.join(sorted(SCHEMES))}",
+        )
+    if scheme == "sqlite":
+        return _parse_sqlite(raw)
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise UrlError(f"malformed URL {secrets.mask(raw)}: {exc}", hint=f"expected {URL_FORMS}") from exc
+    if parts.password:
+        secrets.remember(unquote(parts.password))
+        secrets.remember(parts.password)
+    database = unquote(parts.path.lstrip("/")) or None
+    if SCHEMES[scheme] == "postgres" and not parts.hostname and "host" not in dict(parse_qsl(parts.query)):
+        raise UrlError(
+            f"URL {secrets.mask(raw)} names no host",
+            hint="write postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+        )
+    return DatabaseUrl(
+        raw=raw,
+        scheme=scheme,
+        dialect=SCHEMES[scheme],
+        host=parts.hostname if scheme != "d1-local" else None,
+        port=port,
+        database=database if scheme != "d1-local" else (parts.netloc + parts.path) or None,
+        username=unquote(parts.username) if parts.username else None,
+        query=tuple(parse_qsl(parts.query)),
+    )
+
+
+def _parse_sqlite(raw: str) -> DatabaseUrl:
+    rest = raw.split("://", 1)[1]
+    if not rest.startswith("/") or rest == "/":
+        raise UrlError(
+            f"SQLite URL {raw!r} has no file path",
+            hint="write sqlite:///relative/path.db or sqlite:////absolute/path.db",
+        )
+    path, _, query = rest[1:].partition("?")
+    if path in {"", ":memory:"}:
+        raise UrlError(
+            f"SQLite URL {raw!r} names no file",
+            hint="migrations need a file: sqlite:///path/to/file.db",
+        )
+    return DatabaseUrl(raw=raw, scheme="sqlite", dialect="sqlite", database=unquote(path),
+                       query=tuple(parse_qsl(query)))
+
+
+def sqlite_url_for(path: Path) -> DatabaseUrl:
+    return parse_url(f"sqlite:///{path}")

@@ -1,0 +1,98 @@
+"""Shared fixtures: real SQLite files and throwaway PostgreSQL databases.
+
+Postgres tests create their own database and always drop it. Locally they
+skip with a reason when no server answers; with CI=true they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = os.environ.get("DBTOOL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _pg_unavailable_reason() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure means "no usable server"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}".splitlines()[0]
+
+
+_PG_REASON: str | None | bool = False
+
+
+def require_postgres() -> None:
+    """Skip locally, fail loudly in CI, when the Postgres server is missing."""
+    global _PG_REASON
+    if _PG_REASON is False:
+        _PG_REASON = _pg_unavailable_reason()
+    if _PG_REASON:
+        if IN_CI:
+            pytest.fail(f"CI=true but {_PG_REASON}", pytrace=False)
+        pytest.skip(str(_PG_REASON))
+
+
+def _with_dbname(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+def create_pg_database(prefix: str = "dbtool_test") -> str:
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return _with_dbname(PG_ADMIN_URL, name)
+
+
+def drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rpartition("/")[2]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """URL of a fresh, empty Postgres database, dropped after the test."""
+    require_postgres()
+    url = create_pg_database()
+    try:
+        yield url
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture
+def pg_url_factory() -> Iterator:
+    """Create several throwaway databases in one test; all are dropped."""
+    require_postgres()
+    made: list[str] = []
+
+    def make(prefix: str = "dbtool_test") -> str:
+        url = create_pg_database(prefix)
+        made.append(url)
+        return url
+
+    try:
+        yield make
+    finally:
+        for url in made:
+            drop_pg_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'test.db'}"
