@@ -28,7 +28,7 @@ def _pg_unavailable_reason() -> str | None:
         return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}".splitlines()[0]
 
 
-_PG_REASON: str | None | bool = False
+_PG_REASON: str | bool | None = False
 
 
 def require_postgres() -> None:
@@ -96,3 +96,49 @@ def pg_url_factory() -> Iterator:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def password_pg() -> Iterator[tuple[str, str]]:
+    """A private Postgres cluster with scram-sha-256 auth: (url without password, password).
+
+    The shared server trusts everyone, so wrong-password behaviour needs its own
+    cluster; initdb runs as the `postgres` OS user when the tests run as root.
+    """
+    import shutil
+    import subprocess
+
+    bindir = Path("/usr/lib/postgresql/15/bin")
+    runner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if not (bindir / "initdb").exists() or (runner and not shutil.which("runuser")):
+        if IN_CI:
+            pytest.fail("CI=true but PostgreSQL's initdb is not available", pytrace=False)
+        pytest.skip("initdb not available to start a password-protected cluster")
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="dbtool-pgpw-"))  # pytest's tmp is 0700 root-only
+    base.chmod(0o755)
+    password = "Right-Pa55word"
+    (base / "pw").write_text(password + "\n")
+    if runner:
+        shutil.chown(base, "postgres")
+        shutil.chown(base / "pw", "postgres")
+    data, port = base / "data", _free_port()
+    subprocess.run([*runner, str(bindir / "initdb"), "-D", str(data), "-A", "scram-sha-256",
+                    f"--pwfile={base / 'pw'}", "-U", "postgres"], check=True, capture_output=True)
+    ctl = [*runner, str(bindir / "pg_ctl"), "-D", str(data)]
+    subprocess.run([*ctl, "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
+                    "-l", str(base / "log"), "-w", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql://postgres@127.0.0.1:{port}/postgres", password
+    finally:
+        subprocess.run([*ctl, "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

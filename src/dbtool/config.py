@@ -7,6 +7,7 @@ that holds its URL. Unknown keys are errors, so a typo is caught, not ignored.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,9 +117,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None)
-        col = getattr(exc, "colno", None)
-        msg = str(exc).split(" (at line")[0]
+        found = re.search(r"at line (\d+), column (\d+)", str(exc))
+        line, col = (int(found[1]), int(found[2])) if found else (None, None)
+        msg = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(exc))
         raise ConfigError(f"invalid TOML: {msg}", location=SourceLocation(path, line, col),
                           hint="fix the syntax; see README 'Configuration'") from exc
 

@@ -18,18 +18,18 @@ def _stderr(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args
-    code = run(args, debug=debug)
+    debug = "--debug" in args  # accepted anywhere on the line, not only before the command
+    code = run([a for a in args if a != "--debug"], debug=debug)
     sys.exit(int(code))
 
 
 def _click():
     """Typer ≥ 0.2x vendors click as typer._click; older releases use click itself."""
     try:
-        import typer._click as click  # type: ignore[import-not-found]
+        from typer._click import exceptions  # type: ignore[import-not-found]
     except ImportError:  # pragma: no cover - depends on the installed typer
-        import click
-    return click
+        from click import exceptions
+    return exceptions
 
 
 def run(args: list[str], *, debug: bool = False) -> int:
@@ -43,10 +43,10 @@ def run(args: list[str], *, debug: bool = False) -> int:
         _trace(debug)
         _stderr(f"dbtool: error: {exc.one_line()}")
         return exc.exit_code
-    except click.exceptions.NoArgsIsHelp as exc:
-        _stderr(exc.format_message() if hasattr(exc, "format_message") else str(exc))
-        return ExitCode.USAGE
     except click.UsageError as exc:
+        if type(exc).__name__.startswith("NoArgsIsHelp") and exc.ctx is not None:
+            sys.stdout.write(exc.ctx.get_help() + "\n")  # bare `dbtool`: show the help
+            return ExitCode.USAGE
         hint = f"see '{exc.ctx.command_path} --help'" if exc.ctx else "see 'dbtool --help'"
         _stderr(f"dbtool: error: {exc.format_message()} — {hint}")
         return ExitCode.USAGE

@@ -7,7 +7,17 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All, Dir, Format, LockTimeout, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.options import (
+    All,
+    Dir,
+    Format,
+    LockTimeout,
+    OutputFormat,
+    Services,
+    TargetName,
+    Url,
+    spec,
+)
 from dbtool.cli.render import console, emit_json, line
 
 HELP = """Apply pending migrations in order, each file atomically with its history row.
@@ -49,7 +59,8 @@ def register(app: typer.Typer) -> None:
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
     ) -> None:
-        from dbtool.core.migrate import MigrateOptions, migrate as run_migrate
+        from dbtool.core.migrate import MigrateOptions
+        from dbtool.core.migrate import migrate as run_migrate
 
         opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
                               allow_modified=allow_modified, lock_timeout=lock_timeout,

@@ -31,18 +31,18 @@ def parse_version(name: str, scheme: str | None, folder: object = "") -> Version
     """Return the ordering key of a migration file name, or fail naming the file."""
     match = _NAME.match(name)
     where = SourceLocation(f"{folder}/{name}" if folder else name)
-    if match is None:
-        raise MigrationFileError(
-            f"migration file name {name!r} has no leading version",
-            location=where,
-            hint="name it NNNN_description.sql or YYYYMMDDHHMMSS_description.sql",
-        )
     bad = _UNSAFE.search(name)
     if bad:
         raise MigrationFileError(
             f"migration file name {name!r} contains {bad.group()!r}",
             location=where,
             hint="use only ASCII letters, digits, '_', '-' and '.' (wrangler breaks on quotes)",
+        )
+    if match is None:
+        raise MigrationFileError(
+            f"migration file name {name!r} has no leading version",
+            location=where,
+            hint="name it NNNN_description.sql or YYYYMMDDHHMMSS_description.sql",
         )
     digits = match.group("version")
     if len(digits) > _MAX_VERSION_DIGITS:
