@@ -25,7 +25,7 @@ _SERVICE_KEYS = {
     "schemas", "history_schema", "history_table", "lint", "wrangler", "binding", "description",
 }
 _TARGET_KEYS = {"url_env", "prelude", "description"}
-_TOP_KEYS = {"services", "scratch_url_env", "lock_timeout"}
+_TOP_KEYS = {"services", "scratch_url_env", "scratch_url", "lock_timeout"}
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,7 @@ class Project:
     services: tuple[Service, ...]
     scratch_url_env: str = "DBTOOL_SCRATCH_URL"
     lock_timeout: float = 30.0
+    scratch_url: str | None = None  # a server for scratch Postgres databases
 
     def service(self, name: str) -> Service:
         for svc in self.services:
@@ -154,7 +155,8 @@ def _build_project(data: dict[str, Any], path: Path) -> Project:
         raise ConfigError("lock_timeout must be a non-negative number of seconds", location=loc)
     return Project(root=root, path=path, services=services,
                    scratch_url_env=str(data.get("scratch_url_env", "DBTOOL_SCRATCH_URL")),
-                   lock_timeout=float(timeout))
+                   lock_timeout=float(timeout),
+                   scratch_url=str(data["scratch_url"]) if data.get("scratch_url") else None)
 
 
 def _check_keys(body: dict[str, Any], allowed: set[str], where: str, loc: SourceLocation) -> None:

@@ -46,11 +46,12 @@ def _global(
 
 
 def _register() -> None:
-    from dbtool.cli import migrate_cmd, new_cmd, status_cmd
+    from dbtool.cli import migrate_cmd, new_cmd, schema_cmds, status_cmd
 
     migrate_cmd.register(app)
     status_cmd.register(app)
     new_cmd.register(app)
+    schema_cmds.register(app)
 
 
 _register()

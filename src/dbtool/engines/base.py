@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
@@ -50,6 +50,9 @@ class Engine(Protocol):
 
     def history(self) -> list[AppliedMigration]:
         """History rows in apply order; empty when no history table exists. Never writes."""
+
+    def inspect(self, schemas: Sequence[str]) -> Any:
+        """The database's schema model (dbtool.model.Schema), history tables excluded."""
 
     def lock(self, timeout: float) -> AbstractContextManager[None]:
         """Serialise concurrent runs; raise LockTimeout after `timeout` seconds."""

@@ -105,6 +105,12 @@ class PostgresEngine:
             return [AppliedMigration(n, a, c, None if d is None else round(d), b)
                     for n, a, c, d, b in cur.fetchall()]
 
+    def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
+        """The schema model of the service's schemas, dbtool's history table left out."""
+        from dbtool.inspect import inspect_postgres
+
+        return inspect_postgres(self.conn, tuple(schemas), exclude={HISTORY_TABLE})
+
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
         """A session advisory lock held for the whole run; released even on failure."""

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from dbtool import __version__
@@ -22,6 +23,9 @@ from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, Source
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
+
+if TYPE_CHECKING:
+    from dbtool.model import Schema
 
 SIDE_TABLE = "dbtool_migrations"
 
@@ -135,6 +139,21 @@ class SqliteEngine:
             rows.append(AppliedMigration(name, str(at) if at is not None else None, checksum,
                                          None if duration is None else round(duration), by, source))
         return rows
+
+    def inspect(self, schemas: Sequence[str] = ()) -> Schema:
+        """The schema model of the database (history tables left out); empty if absent."""
+        from dbtool.inspect import SqliteRunner, inspect_sqlite
+
+        conn = self._conn or self._connect(create=False)
+        if conn is None:
+            from dbtool.model import Schema
+
+            return Schema()
+        try:
+            return inspect_sqlite(SqliteRunner(conn), exclude={self.table, SIDE_TABLE})
+        finally:
+            if conn is not self._conn:
+                conn.close()
 
     # -- locking and applying ---------------------------------------------------
     @contextmanager

@@ -1,0 +1,176 @@
+"""`dbtool snapshot`, `dbtool audit`, `dbtool check`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from dbtool.cli.options import All, Dir, Format, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.render import console, emit_json, line
+
+
+class CiFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+CiOutput = Annotated[CiFormat, typer.Option("--format", "-f",
+                                            help="text, json, or github (Actions annotations).")]
+
+SNAPSHOT_HELP = """(Re)write schemas/<service>.yaml from the migrations: builds a scratch
+database (a temporary SQLite file, or a temporary Postgres database on
+$DBTOOL_SCRATCH_URL with the service's prelude), inspects it, and writes the
+snapshot deterministically. Annotations (purpose, registry, notes) are kept;
+annotations on objects that no longer exist are reported.
+
+\b
+Examples:
+  dbtool snapshot registry
+  dbtool snapshot --all
+"""
+
+AUDIT_HELP = """Compare a database with its snapshot: the live target when --target/--url
+is given, else a scratch database built from the migrations. Every difference
+is a typed change (missing / extra / changed table, column, constraint, index,
+view, trigger, function, policy …) with old and new values; on a live target
+also history integrity (modified, missing, pending migrations).
+
+\b
+Examples:
+  dbtool audit --all
+  dbtool audit studio --target prod --format github
+
+Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable.
+"""
+
+CHECK_HELP = """The CI entry point. For every service: file names and order valid, every
+migration applies to a scratch database, the result equals the snapshot, and
+no lint errors. One summary, one exit code. Postgres services need a scratch
+server ($DBTOOL_SCRATCH_URL); without one they are skipped — unless
+--require-all, which turns a skip into a failure.
+
+\b
+Examples:
+  dbtool check
+  DBTOOL_SCRATCH_URL=postgresql://postgres@127.0.0.1/postgres dbtool check --require-all
+
+Exit codes: 0 all clean · 1 problems (or skips with --require-all) · 2 bad input.
+"""
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("snapshot", help=SNAPSHOT_HELP)
+    def snapshot_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
+                     fmt: OutputFormat = Format.text) -> None:
+        from dbtool.core.schema_ops import snapshot
+
+        results = snapshot(spec(ctx, services, all_, None, None, None))
+        if fmt is Format.json:
+            emit_json({"services": [r.to_dict() for r in results]})
+            return
+        for r in results:
+            text = f"{r.service}: skipped — {r.skip_reason}" if r.skip_reason else f"{r.service}: {r.status} {r.path}"
+            line(text)
+            for orphan in r.orphans:
+                line(f"  annotation on {orphan} kept nowhere: the object no longer exists")
+
+    @app.command("audit", help=AUDIT_HELP)
+    def audit_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
+                  target: TargetName = None, url: Url = None, folder: Dir = None,
+                  fmt: CiOutput = CiFormat.text) -> None:
+        from dbtool.core.schema_ops import audit
+
+        results = audit(spec(ctx, services, all_, target, url, folder))
+        _render_audit(results, fmt)
+        if any(not r.clean for r in results if not r.skip_reason):
+            raise typer.Exit(1)
+
+    @app.command("check", help=CHECK_HELP)
+    def check_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
+                  require_all: Annotated[bool, typer.Option(
+                      "--require-all", help="A skipped service (no scratch server) fails the check.")] = False,
+                  fmt: CiOutput = CiFormat.text) -> None:
+        from dbtool.core.check import check
+
+        report = check(spec(ctx, services, all_, None, None, None), require_all=require_all)
+        _render_check(report, fmt)
+        if not report.ok:
+            raise typer.Exit(1)
+
+
+def _render_audit(results, fmt: CiFormat) -> None:
+    if fmt is CiFormat.json:
+        emit_json({"services": [r.to_dict() for r in results]})
+        return
+    for r in results:
+        if r.skip_reason:
+            line(f"{r.service}: skipped — {r.skip_reason}")
+            continue
+        if fmt is CiFormat.github:
+            _github_changes(r)
+            continue
+        verdict = "clean" if r.clean else f"{len(r.changes) + len(r.history)} difference(s)"
+        line(f"{r.service} ({r.source} vs {r.snapshot}): {verdict}")
+        for change in r.changes:
+            line(f"  {change.kind.value:8} {change.describe()}")
+        for item in r.history:
+            line(f"  history  {item['migration']}: {item['state']}")
+
+
+def _github_changes(result) -> None:
+    from pathlib import Path
+
+    from dbtool.snapshot import line_of
+
+    path = Path(result.snapshot)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    for change in result.changes:
+        where = line_of(text, (_section(change), *change.path)) or 1
+        line(f"::error file={result.snapshot},line={where},title=schema drift ({result.service})::"
+             f"{change.describe()}")
+    for item in result.history:
+        line(f"::error title=migration history ({result.service})::{item['migration']} is {item['state']}")
+
+
+def _section(change) -> str:
+    kind = change.object_type.value
+    return {"view": "views", "trigger": "triggers", "function": "functions", "enum": "enums",
+            "sequence": "sequences", "extension": "extensions", "publication": "publications"}.get(kind, "tables")
+
+
+def _render_check(report, fmt: CiFormat) -> None:
+    if fmt is CiFormat.json:
+        emit_json(report.to_dict())
+        return
+    if fmt is CiFormat.github:
+        for s in report.services:
+            for problem in s.problems:
+                line(f"::error title=dbtool check ({s.service})::{problem}")
+            for warning in s.warnings:
+                line(f"::warning title=dbtool check ({s.service})::{warning}")
+            if s.skip_reason:
+                level = "error" if report.require_all else "warning"
+                line(f"::{level} title=dbtool check ({s.service})::skipped: {s.skip_reason}")
+        return
+    from rich.table import Table
+
+    table = Table(title="dbtool check", title_justify="left", show_edge=False)
+    for column in ("service", "dialect", "files", "apply", "snapshot", "lint", "result"):
+        table.add_column(column)
+    for s in report.services:
+        verdict = "[green]ok[/]" if s.ok and not s.skip_reason else (
+            "[yellow]skipped[/]" if s.ok else "[red]FAIL[/]")
+        table.add_row(s.service, s.dialect, str(s.files), s.steps.get("apply", "-"),
+                      s.steps.get("snapshot", "-"), s.steps.get("lint", "-"), verdict)
+    console().print(table)
+    for s in report.services:
+        for problem in s.problems:
+            line(f"{s.service}: {problem}")
+        for warning in s.warnings:
+            line(f"{s.service}: warning: {warning}")
+        if s.skip_reason:
+            line(f"{s.service}: skipped — {s.skip_reason}")
+    line("check: " + ("passed" if report.ok else "FAILED"))

@@ -1,0 +1,125 @@
+"""`check`: the CI entry point. Every service: names and order valid, every
+migration applies to a scratch database, the result equals the snapshot, and
+no lint errors. One summary, one exit code.
+
+A failure in one service is recorded and the next service still runs, so one
+CI run shows every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbtool.config import Project, Service, load_project
+from dbtool.core.scratch import ScratchUnavailable, built_scratch
+from dbtool.core.targets import TargetSpec, select_services
+from dbtool.errors import DbtoolError
+from dbtool.migrations.files import discover
+
+
+@dataclass
+class ServiceCheck:
+    service: str
+    dialect: str
+    steps: dict[str, str] = field(default_factory=dict)  # step -> ok | fail | skipped | warn
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    skip_reason: str | None = None
+    files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"service": self.service, "dialect": self.dialect, "ok": self.ok, "files": self.files,
+                "steps": self.steps, "problems": self.problems, "warnings": self.warnings,
+                "skip_reason": self.skip_reason}
+
+
+@dataclass
+class CheckReport:
+    services: list[ServiceCheck]
+    require_all: bool = False
+
+    @property
+    def ok(self) -> bool:
+        skipped = any(s.skip_reason for s in self.services)
+        return all(s.ok for s in self.services) and not (self.require_all and skipped)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "require_all": self.require_all,
+                "services": [s.to_dict() for s in self.services]}
+
+
+Step = Callable[[Service, Project, ServiceCheck], None]
+
+
+def _files(service: Service, project: Project, result: ServiceCheck) -> None:
+    files, _ = discover(service.migrations, service.naming)
+    result.files = len(files)
+
+
+def _build_and_compare(service: Service, project: Project, result: ServiceCheck) -> None:
+    from dbtool import diff, snapshot
+    from dbtool.core.schema_ops import inspect_url
+
+    try:
+        with built_scratch(service, project) as (url, _run):
+            result.steps["apply"] = "ok"
+            actual = inspect_url(service, url)
+    except ScratchUnavailable as exc:
+        result.steps["apply"] = result.steps["snapshot"] = "skipped"
+        result.skip_reason = exc.one_line()
+        return
+    if service.snapshot is None or not service.snapshot.exists():
+        result.steps["snapshot"] = "fail"
+        result.problems.append(f"no snapshot at {service.snapshot} — run `dbtool snapshot {service.name}`")
+        return
+    changes = diff.diff(snapshot.load(service.snapshot).schema, actual)
+    if changes:
+        result.problems += [f"snapshot {service.snapshot.name}: {c.describe()}" for c in changes]
+        result.problems.append(f"refresh it with `dbtool snapshot {service.name}` if the change is intended")
+        result.steps["snapshot"] = "fail"
+    else:
+        result.steps["snapshot"] = "ok"
+
+
+def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
+    try:
+        from dbtool.lint import lint_service
+    except ImportError:
+        result.steps["lint"] = "skipped"
+        return
+    report = lint_service(service, project)
+    errors = [d for d in report.diagnostics if d.severity.value == "error" and not d.suppressed]
+    warnings = [d for d in report.diagnostics if d.severity.value == "warning" and not d.suppressed]
+    result.problems += [f"lint {d.code} {d.location}: {d.message}" for d in errors]
+    result.warnings += [f"lint {d.code} {d.location}: {d.message}" for d in warnings]
+    result.steps["lint"] = "fail" if errors else ("warn" if warnings else "ok")
+
+
+STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_compare), ("lint", _lint))
+
+
+def check_service(service: Service, project: Project) -> ServiceCheck:
+    result = ServiceCheck(service.name, service.dialect)
+    for name, step in STEPS:
+        try:
+            step(service, project, result)
+            result.steps.setdefault(name, "ok")
+        except DbtoolError as exc:
+            result.steps["apply" if name == "build" else name] = "fail"
+            result.problems.append(exc.one_line())
+            if name in ("files", "build"):
+                break  # later steps need the earlier ones
+    result.steps.pop("build", None)
+    return result
+
+
+def check(spec: TargetSpec, *, require_all: bool = False) -> CheckReport:
+    project = load_project(spec.config)
+    services = select_services(spec, project) if (spec.services or spec.all) else list(project.services)
+    return CheckReport([check_service(s, project) for s in services], require_all)

@@ -1,0 +1,171 @@
+"""snapshot / audit / check: the drift machinery over the schema model.
+
+Each service is built on a scratch database (or read from a live target),
+inspected into the model, and compared with its snapshot as typed changes.
+Nothing compares SQL text; everything goes through `dbtool.diff`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbtool.config import Project, Service, load_project
+from dbtool.core.migrate import migrate_target
+from dbtool.core.scratch import ScratchUnavailable, built_scratch
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.engines import open_engine
+from dbtool.errors import ConfigError
+from dbtool.migrations.files import discover
+from dbtool.migrations.history import State, compute_states
+from dbtool.urls import DatabaseUrl
+
+
+def inspect_url(service: Service, url: DatabaseUrl) -> Any:
+    engine = open_engine(url, service.dialect, history_table=service.history_table,
+                         history_schema=service.history_schema)
+    try:
+        return engine.inspect(service.schemas)
+    finally:
+        engine.close()
+
+
+def build_and_inspect(service: Service, project: Project | None) -> Any:
+    """The schema the migrations produce, read from a scratch database."""
+    with built_scratch(service, project) as (url, _run):
+        return inspect_url(service, url)
+
+
+def _snapshot_path(service: Service) -> Path:
+    if service.snapshot is None:
+        raise ConfigError(f"service {service.name!r} has no snapshot path",
+                          hint="add snapshot = \"schemas/NAME.yaml\" to dbtool.toml")
+    return service.snapshot
+
+
+# -- snapshot --------------------------------------------------------------------
+@dataclass
+class SnapshotResult:
+    service: str
+    path: str = ""
+    status: str = "unchanged"  # written | unchanged | skipped
+    orphans: list[str] = field(default_factory=list)
+    skip_reason: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"service": self.service, "path": self.path, "status": self.status,
+                "orphaned_annotations": self.orphans, "skip_reason": self.skip_reason}
+
+
+def snapshot_service(service: Service, project: Project | None, *, check_only: bool = False
+                     ) -> SnapshotResult:
+    """(Re)write the service's snapshot from its migrations, keeping annotations."""
+    from dbtool import snapshot
+
+    path = _snapshot_path(service)
+    result = SnapshotResult(service.name, str(path))
+    try:
+        schema = build_and_inspect(service, project)
+    except ScratchUnavailable as exc:
+        result.status, result.skip_reason = "skipped", exc.one_line()
+        return result
+    old = snapshot.load(path).annotations if path.exists() else {}
+    text, orphans = snapshot.render(snapshot.Snapshot(service.name, service.dialect, schema), old)
+    result.orphans = [".".join(p) for p in orphans]
+    if path.exists() and path.read_text(encoding="utf-8") == text:
+        return result
+    result.status = "stale" if check_only else "written"
+    if not check_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+    return result
+
+
+def snapshot(spec: TargetSpec) -> list[SnapshotResult]:
+    project = load_project(spec.config)
+    from dbtool.core.targets import select_services
+
+    return [snapshot_service(s, project) for s in select_services(spec, project)]
+
+
+# -- audit -----------------------------------------------------------------------
+@dataclass
+class AuditResult:
+    service: str
+    source: str  # "scratch (built from migrations)" or the live target
+    snapshot: str = ""
+    changes: list[Any] = field(default_factory=list)  # dbtool.diff.Change
+    history: list[dict[str, str]] = field(default_factory=list)
+    skip_reason: str | None = None
+
+    @property
+    def clean(self) -> bool:
+        return not self.changes and not self.history
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service, "source": self.source, "snapshot": self.snapshot,
+            "clean": self.clean if self.skip_reason is None else None,
+            "skip_reason": self.skip_reason,
+            "changes": [change_dict(c) for c in self.changes],
+            "history": self.history,
+        }
+
+
+def change_dict(change: Any) -> dict[str, Any]:
+    return {
+        "kind": change.kind.value, "object_type": change.object_type.value,
+        "path": list(change.path), "field": change.field,
+        "expected": _plain(change.expected), "actual": _plain(change.actual),
+        "message": change.describe(),
+    }
+
+
+def _plain(value: Any) -> Any:
+    from dbtool.model import to_plain
+
+    return to_plain(value)
+
+
+def _history_problems(service: Service, target: ResolvedTarget) -> list[dict[str, str]]:
+    files, _ = discover(service.migrations, service.naming)
+    engine = open_engine(target.url, service.dialect, history_table=service.history_table,
+                         history_schema=service.history_schema)
+    try:
+        states = compute_states(files, engine.history())
+    finally:
+        engine.close()
+    return [{"migration": s.name, "state": s.state.value} for s in states if s.state is not State.APPLIED]
+
+
+def audit_target(target: ResolvedTarget, project: Project | None, live: bool) -> AuditResult:
+    from dbtool import diff, snapshot
+
+    service = target.service
+    path = _snapshot_path(service)
+    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path))
+    if live and target.skipped:
+        result.skip_reason = target.skip_reason
+        return result
+    expected = snapshot.load(path).schema
+    try:
+        actual = inspect_url(service, target.url) if live else build_and_inspect(service, project)
+    except ScratchUnavailable as exc:
+        result.skip_reason = exc.one_line()
+        return result
+    result.changes = diff.diff(expected, actual)
+    if live:
+        result.history = _history_problems(service, target)
+    return result
+
+
+def audit(spec: TargetSpec) -> list[AuditResult]:
+    """Compare each service's database (live target, else scratch) with its snapshot."""
+    project = load_project(spec.config)
+    live = bool(spec.target or spec.url)
+    return [audit_target(t, project, live) for t in resolve(spec, project)]
+
+
+__all__ = ["AuditResult", "SnapshotResult", "audit", "audit_target", "build_and_inspect",
+           "change_dict", "inspect_url", "migrate_target", "snapshot", "snapshot_service"]

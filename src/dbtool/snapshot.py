@@ -1,0 +1,195 @@
+"""Snapshots: the schema model <-> `schemas/<service>.yaml`, annotations preserved.
+
+A snapshot is the declarative state the migrations must produce. Output is
+deterministic (model order, fixed formatting) so a snapshot diff in review
+shows exactly the schema change. Hand-written annotations (`purpose`,
+`registry`, `notes`) on any object survive a rewrite; annotations whose
+object no longer exists are returned so the caller can report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbtool.errors import ConfigError, SourceLocation
+from dbtool.model import Schema
+
+ANNOTATION_KEYS = ("purpose", "registry", "notes")
+_META_KEYS = ("service", "dialect")
+Path_ = tuple[str, ...]
+HEADER = (
+    "# Schema snapshot of service '{service}', written by `dbtool snapshot {service}` from its\n"
+    "# migrations. Hand-edit only the annotations (purpose, registry, notes): everything else\n"
+    "# is rewritten from the database the migrations build, and `dbtool check` compares them.\n"
+)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    service: str
+    dialect: str
+    schema: Schema
+    annotations: dict[Path_, dict[str, Any]] = field(default_factory=dict, hash=False)
+
+
+# -- annotations ------------------------------------------------------------------
+# Mappings keyed by object name: their keys are names (a column may be called
+# `notes`), never annotations. Their values, and named list items, are objects.
+CONTAINERS = frozenset({"tables", "views", "functions", "enums", "sequences", "extensions",
+                        "publications", "columns", "indexes", "policies"})
+
+
+def _children(node: Any, path: Path_, container: bool) -> Iterator[tuple[Path_, Any, bool]]:
+    """(path, child, child_is_container) for every child of a snapshot node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if container or key not in ANNOTATION_KEYS:
+                yield (*path, str(key)), value, (not container and key in CONTAINERS)
+    elif isinstance(node, list):
+        for item in node:
+            if isinstance(item, dict) and "name" in item:
+                yield (*path, str(item["name"])), item, False
+
+
+def extract_annotations(node: Any, path: Path_ = (), container: bool = False
+                        ) -> dict[Path_, dict[str, Any]]:
+    """Every annotation in a snapshot document, keyed by the path of its object."""
+    found: dict[Path_, dict[str, Any]] = {}
+    if isinstance(node, dict) and not container and path:
+        notes = {k: node[k] for k in ANNOTATION_KEYS if k in node}
+        if notes:
+            found[path] = notes
+    for child_path, child, child_container in _children(node, path, container):
+        found.update(extract_annotations(child, child_path, child_container))
+    return found
+
+
+def strip_annotations(node: Any, container: bool = False) -> Any:
+    if isinstance(node, dict):
+        return {k: strip_annotations(v, not container and k in CONTAINERS) for k, v in node.items()
+                if container or k not in ANNOTATION_KEYS}
+    if isinstance(node, list):
+        return [strip_annotations(v) for v in node]
+    return node
+
+
+def merge_annotations(node: Any, notes: dict[Path_, dict[str, Any]], path: Path_ = (),
+                      container: bool = False) -> tuple[Any, set[Path_]]:
+    """Put annotations back at their paths (first in each mapping); return the used paths."""
+    used: set[Path_] = set()
+    if isinstance(node, dict):
+        head = dict(notes.get(path, {})) if path and not container else {}
+        if head:
+            used.add(path)
+        body = {}
+        for key, value in node.items():
+            child_container = not container and key in CONTAINERS
+            body[key], inner = merge_annotations(value, notes, (*path, str(key)), child_container)
+            used |= inner
+        if head and "name" in body:  # list items keep their name first
+            return {"name": body.pop("name"), **head, **body}, used
+        return {**head, **body}, used
+    if isinstance(node, list):
+        items = []
+        for item in node:
+            if isinstance(item, dict) and "name" in item:
+                item, inner = merge_annotations(item, notes, (*path, str(item["name"])))
+                used |= inner
+            items.append(item)
+        return items, used
+    return node, used
+
+
+# -- YAML -----------------------------------------------------------------------
+def _dumper() -> type:
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        """Block style for structure, flow style for short flat leaves."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    def represent_list(dumper: Any, data: list[Any]) -> Any:
+        flat = all(not isinstance(v, dict | list) for v in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat and len(str(data)) < 90)
+
+    def represent_dict(dumper: Any, data: dict[str, Any]) -> Any:
+        flat = all(not isinstance(v, dict) and not (isinstance(v, list) and any(isinstance(i, dict) for i in v))
+                   for v in data.values())
+        flow = flat and len(str(data)) < 90 and not any(k in ANNOTATION_KEYS for k in data)
+        return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+    def represent_str(dumper: Any, data: str) -> Any:
+        style = '"' if "'" in data and '"' not in data and "\n" not in data else None
+        if "\n" in data:
+            style = "|"
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+    Dumper.add_representer(str, represent_str)
+    Dumper.add_representer(list, represent_list)
+    Dumper.add_representer(dict, represent_dict)
+    return Dumper
+
+
+def render(snapshot: Snapshot, old_annotations: dict[Path_, dict[str, Any]] | None = None
+           ) -> tuple[str, list[Path_]]:
+    """YAML text for a snapshot, and the annotation paths whose object is gone."""
+    import yaml
+
+    notes = old_annotations if old_annotations is not None else snapshot.annotations
+    body, used = merge_annotations(snapshot.schema.to_dict(), notes)
+    document = {"service": snapshot.service, "dialect": snapshot.dialect, **body}
+    text = yaml.dump(document, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+    orphans = sorted(p for p in notes if p not in used)
+    return HEADER.format(service=snapshot.service) + text, orphans
+
+
+def load(path: Path) -> Snapshot:
+    """Read a snapshot file; YAML or shape errors name the file and line."""
+    import yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"snapshot {path} does not exist",
+                          hint="write it with `dbtool snapshot SERVICE`") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"snapshot {path} is not UTF-8", hint="regenerate it with `dbtool snapshot`") from exc
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(f"snapshot is not valid YAML: {getattr(exc, 'problem', exc)}",
+                          location=SourceLocation(path, mark.line + 1 if mark else None,
+                                                  mark.column + 1 if mark else None),
+                          hint="fix it or regenerate it with `dbtool snapshot`") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"snapshot {path} is not a mapping", location=SourceLocation(path),
+                          hint="regenerate it with `dbtool snapshot`")
+    body = {k: v for k, v in data.items() if k not in _META_KEYS}
+    try:
+        schema = Schema.from_dict(strip_annotations(body))
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ConfigError(f"snapshot {path} does not describe a schema: {exc}",
+                          location=SourceLocation(path), hint="regenerate it with `dbtool snapshot`") from exc
+    return Snapshot(str(data.get("service", "")), str(data.get("dialect", "")), schema,
+                    extract_annotations(body))
+
+
+def line_of(text: str, path: Path_) -> int | None:
+    """Best-effort line of an object in a snapshot's text, for annotations in CI output."""
+    line_no, depth_key = None, 0
+    lines = text.splitlines()
+    for index, line in enumerate(lines, 1):
+        stripped = line.strip()
+        if depth_key < len(path) and (stripped.startswith(f"{path[depth_key]}:")
+                                      or stripped.startswith(f"- name: {path[depth_key]}")):
+            line_no, depth_key = index, depth_key + 1
+            if depth_key == len(path):
+                return line_no
+    return line_no
