@@ -1,0 +1,129 @@
+"""registry (seed 000): 13 migrations, 21 tables, ALTERs in 0008/0012, built by `dbtool migrate`."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from tests.services.d1_expectations import (
+    REGISTRY as SVC,
+)
+from tests.services.d1_expectations import (
+    assert_check,
+    assert_columns,
+    assert_exact_files,
+    assert_file_contents,
+    assert_foreign_key,
+    assert_index,
+    assert_samples_fit,
+    assert_tables,
+    assert_unique,
+    assert_updated_at_trigger,
+    build,
+    connect,
+    copy_db,
+    d1_violations,
+    insert,
+    insert_samples,
+    migration_files,
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
+
+
+@pytest.fixture
+def db(built: Path, tmp_path: Path):
+    conn = connect(copy_db(built, tmp_path))
+    yield conn
+    conn.close()
+
+
+def test_exactly_the_thirteen_files_of_the_seed() -> None:
+    assert len(SVC.files) == 13
+    assert_exact_files(SVC)
+
+
+@pytest.mark.parametrize("name", SVC.files)
+def test_each_file_has_the_contents_the_seed_lists(name: str) -> None:
+    assert_file_contents(SVC, name)
+
+
+def test_all_21_tables_exist(db: sqlite3.Connection) -> None:
+    assert len(SVC.tables) == 21
+    assert_tables(db, SVC)
+
+
+@pytest.mark.parametrize("table", sorted(SVC.tables))
+def test_columns(db: sqlite3.Connection, table: str) -> None:
+    assert_columns(db, table, SVC.tables[table])
+
+
+@pytest.mark.parametrize("name", sorted(SVC.indexes))
+def test_indexes(db: sqlite3.Connection, name: str) -> None:
+    assert_index(db, name, SVC.indexes[name])
+
+
+@pytest.mark.parametrize(("table", "ucols"), SVC.uniques, ids=lambda v: v if isinstance(v, str) else "+".join(v))
+def test_unique_constraints(db: sqlite3.Connection, table: str, ucols: tuple[str, ...]) -> None:
+    assert_unique(db, SVC, table, ucols)
+
+
+@pytest.mark.parametrize("check", SVC.checks, ids=lambda c: f"{c.table}.{c.column}")
+def test_checks(db: sqlite3.Connection, check) -> None:
+    assert_check(db, SVC, check)
+
+
+@pytest.mark.parametrize("name", sorted(SVC.triggers))
+def test_updated_at_triggers(db: sqlite3.Connection, name: str) -> None:
+    assert_updated_at_trigger(db, SVC, name, SVC.triggers[name])
+
+
+@pytest.mark.parametrize("fk", SVC.foreign_keys, ids=lambda f: f"{f.table}.{f.column}")
+def test_foreign_keys(db: sqlite3.Connection, fk) -> None:
+    assert_foreign_key(db, fk)
+
+
+def test_a_row_per_table_fits_the_schema(db: sqlite3.Connection) -> None:
+    assert_samples_fit(db, SVC)
+
+
+@pytest.mark.parametrize("path", migration_files(SVC.name), ids=lambda p: p.name)
+def test_files_obey_d1_rules(path: Path) -> None:
+    assert d1_violations(path) == []
+
+
+def test_alters_keep_existing_rows(tmp_path: Path) -> None:
+    """0008/0009/0012 add columns in place: rows written before them survive, new columns NULL."""
+    db_path = build(SVC.name, tmp_path / "registry.db", to="0007_learned_time.sql")
+    conn = connect(db_path)
+    insert(conn, "jobs", {"id": "j-old", "prompt": "old job", "status": "completed"})
+    insert(conn, "static_colors", {"id": "c-old", "color_key": "000000", "r": 0, "g": 0, "b": 0,
+                                   "name": "Night"})
+    insert(conn, "static_sound", {"id": "s-old", "sound_key": "hum", "name": "hum"})
+    insert(conn, "learned_motion", {"id": "m-old", "profile_key": "still", "motion_level": 0.0})
+    conn.close()
+
+    build(SVC.name, db_path)
+    conn = connect(db_path)
+    assert conn.execute("SELECT prompt, workflow_type FROM jobs WHERE id = 'j-old'").fetchone() == (
+        "old job", None)
+    assert conn.execute(
+        "SELECT name, luminance, chroma, opacity, depth_breakdown_json FROM static_colors"
+    ).fetchall() == [("Night", None, None, None, None)]
+    assert conn.execute("SELECT name, strength_pct FROM static_sound").fetchall() == [("hum", None)]
+    assert conn.execute(
+        "SELECT motion_level, motion_direction, motion_rhythm FROM learned_motion"
+    ).fetchall() == [(0.0, None, None)]
+    conn.close()
+
+
+def test_deleting_a_job_keeps_its_history_but_drops_its_feedback(db: sqlite3.Connection) -> None:
+    insert_samples(db, SVC)
+    db.execute("DELETE FROM jobs WHERE id = 'job-1'")
+    assert db.execute("SELECT job_id FROM learning_runs").fetchall() == [(None,)]
+    assert db.execute("SELECT job_id FROM events").fetchall() == [(None,)]
+    assert db.execute("SELECT count(*) FROM feedback").fetchone() == (0,)
