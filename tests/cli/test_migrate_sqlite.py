@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from tests.helpers import run_dbtool
 
 WRANGLER_DDL = (

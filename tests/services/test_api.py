@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.services.d1_expectations import API as SVC
 from tests.services.d1_expectations import (
     REPERTOIRE_STATUSES,

@@ -7,6 +7,7 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from tests.services.d1_expectations import DICTIONARY as SVC
 from tests.services.d1_expectations import (
     LANGUAGES,

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from tests.services.d1_expectations import EXPORT as SVC
 from tests.services.d1_expectations import (
     MIGRATIONS,

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.services.d1_expectations import (
     REGISTRY as SVC,
 )

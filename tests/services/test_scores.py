@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from tests.services.d1_expectations import SCORES as SVC
 from tests.services.d1_expectations import (
     apply_like_d1,
