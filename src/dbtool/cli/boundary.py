@@ -33,6 +33,8 @@ def _click():
 
 
 def run(args: list[str], *, debug: bool = False) -> int:
+    import typer
+
     from dbtool.cli.app import command
 
     click = _click()
@@ -53,7 +55,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
     except click.ClickException as exc:
         _stderr(f"dbtool: error: {exc.format_message()}")
         return ExitCode.USAGE
-    except (click.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         _stderr("dbtool: interrupted; files already applied stay applied, the current one was rolled back")
         return 130
     except Exception as exc:  # the last line of defence: still one line, still masked

@@ -93,7 +93,7 @@ def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
     except ImportError:
         result.steps["lint"] = "skipped"
         return
-    report = lint_service(service, project)
+    report = lint_service(service)
     errors = [d for d in report.diagnostics if d.severity.value == "error" and not d.suppressed]
     warnings = [d for d in report.diagnostics if d.severity.value == "warning" and not d.suppressed]
     result.problems += [f"lint {d.code} {d.location}: {d.message}" for d in errors]
