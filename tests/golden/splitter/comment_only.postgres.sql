@@ -1,0 +1,2 @@
+-- nothing to run; here
+/* nested /* comment; */ only */

@@ -1,0 +1,4 @@
+-- only comments here; nothing runs
+/* not even
+   this; */
+-- end
