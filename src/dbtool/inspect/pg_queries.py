@@ -1,0 +1,191 @@
+"""The Postgres inspector's catalog queries.
+
+Each query covers every inspected schema at once (`= ANY(%(schemas)s)`), so
+the number of statements per inspection is fixed, never one per table. Text
+comes from the engine's own deparsers (`format_type`, `pg_get_expr`,
+`pg_get_constraintdef`, `pg_get_indexdef`, `pg_get_viewdef`,
+`pg_get_triggerdef`), which are canonical: the same schema always reads back
+the same way, whatever the DDL's spelling. Objects that belong to an
+extension (`pg_depend.deptype = 'e'`) are left out: they are the extension's.
+"""
+
+from __future__ import annotations
+
+
+def _not_extension(catalog: str, oid: str) -> str:
+    # NOT IN over a small uncorrelated set: one hashed subplan, not a probe per row.
+    return (
+        f"{oid} NOT IN (SELECT dep.objid FROM pg_depend dep WHERE dep.classid = "
+        f"'{catalog}'::regclass AND dep.deptype = 'e')"
+    )
+
+
+def _description(alias: str, catalog: str, oid: str, subid: str = "0") -> str:
+    """LEFT JOIN for a comment: obj_description() is a SQL function planned per row."""
+    # A pre-filtered derived table: joined directly, the planner tends to pick a
+    # nested loop over all descriptions (1.5M comparisons for 3,000 columns).
+    sub_filter = "objsubid = 0" if subid == "0" else "objsubid > 0"
+    return (
+        f"LEFT JOIN (SELECT objoid, objsubid, description FROM pg_description "
+        f"WHERE classoid = '{catalog}'::regclass AND {sub_filter}) {alias} "
+        f"ON {alias}.objoid = {oid} AND {alias}.objsubid = {subid}"
+    )
+
+
+def _names(array: str, rel: str) -> str:
+    """Column names of attnums `array` of relation `rel`, in array order."""
+    return (
+        f"ARRAY(SELECT att.attname::text FROM unnest({array}) WITH ORDINALITY AS k(num, ord) "
+        f"JOIN pg_attribute att ON att.attrelid = {rel} AND att.attnum = k.num ORDER BY k.ord)"
+    )
+
+
+_IN_SCHEMAS = "n.nspname = ANY(%(schemas)s)"
+
+SEARCH_PATH_GET = "SELECT current_setting('search_path') AS value"
+SEARCH_PATH_SET = "SELECT set_config('search_path', %(value)s, false) AS value"
+
+RELATIONS = f"""
+SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
+       c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
+       c.relpersistence AS persistence, ds.description AS comment,
+       CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition,
+       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
+       CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
+       (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i
+          JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
+         WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+{_description('ds', 'pg_class', 'c.oid')}
+WHERE {_IN_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_not_extension('pg_class', 'c.oid')}
+ORDER BY n.nspname, c.relname
+"""
+
+COLUMNS = f"""
+SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS notnull, a.attidentity AS identity, a.attgenerated AS generated_kind,
+       pg_get_expr(ad.adbin, ad.adrelid) AS expr,
+       CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
+       ds.description AS comment, owned.seq AS owned_sequence
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
+{_description('ds', 'pg_class', 'a.attrelid', 'a.attnum')}
+LEFT JOIN (SELECT DISTINCT ON (d.refobjid, d.refobjsubid) d.refobjid, d.refobjsubid,
+                  s.oid::regclass::text AS seq
+             FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+            WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+              AND d.deptype = 'a') owned
+       ON owned.refobjid = a.attrelid AND owned.refobjsubid = a.attnum
+WHERE {_IN_SCHEMAS} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attrelid, a.attnum
+"""
+
+CONSTRAINTS = f"""
+SELECT co.conrelid AS oid, co.conname AS name, co.contype AS type, co.conkey AS attnums,
+       rn.nspname AS ref_schema, rc.relname AS ref_table,
+       CASE WHEN co.contype = 'f' THEN {_names('co.confkey', 'co.confrelid')} END AS ref_columns,
+       co.confupdtype AS on_update, co.confdeltype AS on_delete,
+       co.condeferrable AS deferrable, co.condeferred AS deferred,
+       CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END AS definition
+FROM pg_constraint co
+JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_class rc ON rc.oid = co.confrelid
+LEFT JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE {_IN_SCHEMAS} AND co.contype IN ('p', 'u', 'c', 'f') AND co.conparentid = 0
+"""
+
+INDEXES = f"""
+SELECT i.indrelid AS oid, ic.relname AS name, i.indisunique AS is_unique,
+       am.amname AS method, i.indnkeyatts AS nkey, i.indkey::int2[] AS attnums,
+       i.indoption::int2[] AS options,
+       ARRAY(SELECT CASE WHEN i.indkey[k - 1] = 0 THEN pg_get_indexdef(i.indexrelid, k, true) END
+               FROM generate_series(1, i.indnatts) AS k ORDER BY k) AS expressions,
+       pg_get_expr(i.indpred, i.indrelid, true) AS predicate
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
+JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_IN_SCHEMAS} AND c.relkind IN ('r', 'p')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid
+                    AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x'))
+"""
+
+TRIGGERS = f"""
+SELECT t.tgrelid AS oid, t.tgname AS name, t.tgtype AS type,
+       {_names('t.tgattr::int2[]', 't.tgrelid')} AS columns,
+       pg_get_triggerdef(t.oid) AS definition
+FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_IN_SCHEMAS} AND NOT t.tgisinternal
+"""
+
+POLICIES = f"""
+SELECT p.polrelid AS oid, p.polname AS name, p.polcmd AS command, p.polpermissive AS permissive,
+       ARRAY(SELECT CASE WHEN r = 0 THEN 'public' ELSE pg_get_userbyid(r)::text END
+               FROM unnest(p.polroles) AS r) AS roles,
+       pg_get_expr(p.polqual, p.polrelid) AS using_expr,
+       pg_get_expr(p.polwithcheck, p.polrelid) AS check_expr
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_IN_SCHEMAS}
+"""
+
+FUNCTIONS = f"""
+SELECT n.nspname AS schema, p.proname AS name,
+       pg_get_function_identity_arguments(p.oid) AS arguments,
+       COALESCE(pg_get_function_result(p.oid), '') AS returns, l.lanname AS language,
+       {{body}} AS body, p.prosecdef AS security_definer, p.proconfig AS config,
+       p.provolatile AS volatility, p.prokind AS kind, p.proisstrict AS strict,
+       ds.description AS comment
+FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_language l ON l.oid = p.prolang
+{_description('ds', 'pg_proc', 'p.oid')}
+WHERE {_IN_SCHEMAS} AND p.prokind IN ('f', 'p') AND {_not_extension('pg_proc', 'p.oid')}
+"""
+# SQL-standard bodies (BEGIN ATOMIC …, Postgres 14+) live in prosqlbody, not prosrc.
+FUNCTION_BODY_14 = (
+    "CASE WHEN p.prosqlbody IS NOT NULL THEN pg_get_function_sqlbody(p.oid) ELSE p.prosrc END"
+)
+FUNCTION_BODY_OLD = "p.prosrc"
+
+ENUMS = f"""
+SELECT n.nspname AS schema, t.typname AS name,
+       ARRAY(SELECT e.enumlabel::text FROM pg_enum e WHERE e.enumtypid = t.oid
+              ORDER BY e.enumsortorder) AS labels
+FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE {_IN_SCHEMAS} AND t.typtype = 'e' AND {_not_extension('pg_type', 't.oid')}
+"""
+
+SEQUENCES = f"""
+SELECT n.nspname AS schema, c.relname AS name, c.oid::regclass::text AS regclass,
+       format_type(s.seqtypid, NULL) AS data_type, s.seqstart AS start,
+       s.seqincrement AS increment, s.seqmin AS min_value, s.seqmax AS max_value,
+       s.seqcache AS cache, s.seqcycle AS cycle,
+       (SELECT d.deptype::text FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+          AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+          AND d.deptype IN ('a', 'i') LIMIT 1) AS owned,
+       (SELECT d.refobjid FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+          AND d.objid = c.oid AND d.refclassid = 'pg_class'::regclass
+          AND d.deptype IN ('a', 'i') LIMIT 1) AS owner_oid
+FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE {_IN_SCHEMAS} AND {_not_extension('pg_class', 'c.oid')}
+"""
+
+EXTENSIONS = """
+SELECT e.extname AS name, n.nspname AS schema
+FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+WHERE e.extname <> 'plpgsql'
+"""
+
+PUBLICATIONS = """
+SELECT p.pubname AS name, p.puballtables AS all_tables, p.pubinsert, p.pubupdate,
+       p.pubdelete, p.pubtruncate,
+       ARRAY(SELECT pt.schemaname::text FROM pg_publication_tables pt
+              WHERE pt.pubname = p.pubname AND NOT p.puballtables
+              ORDER BY pt.schemaname, pt.tablename) AS table_schemas,
+       ARRAY(SELECT pt.tablename::text FROM pg_publication_tables pt
+              WHERE pt.pubname = p.pubname AND NOT p.puballtables
+              ORDER BY pt.schemaname, pt.tablename) AS table_names
+FROM pg_publication p
+"""

@@ -1,0 +1,444 @@
+"""The schema model: one dialect-free description of a database schema.
+
+Every inspector (SQLite, D1, Postgres) produces a `Schema`; the differ compares
+two of them and the snapshot writer serialises one through `to_dict()`. The
+model is therefore deliberately boring: frozen dataclasses, plain strings for
+types and expressions (already in the engine's canonical form), no I/O and no
+dialect branches. Collections are tuples sorted by key in `__post_init__`, so
+two schemas that describe the same database are equal no matter in which
+order an inspector built them. Columns are the one exception: they keep the
+table's ordinal order, which is meaningful to readers and stable per engine.
+
+Names: every object has a `name` and a `schema` that is `None` for the
+inspected default schema (`public` on Postgres, `main` on SQLite); `key` is
+the name qualified by its schema when it is not the default one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import MISSING, dataclass, fields, is_dataclass
+from typing import Any
+
+
+def qualify(name: str, schema: str | None) -> str:
+    """Object key: the bare name in the default schema, else `schema.name`."""
+    return name if schema is None else f"{schema}.{name}"
+
+
+def _sorted(items: tuple[Any, ...] | list[Any], key: Any) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=key))
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A table column. `identity` says how the engine fills it by itself:
+    ALWAYS / BY DEFAULT (identity), SERIAL (an owned sequence default, so the
+    sequence's name never shows up as drift) or AUTOINCREMENT (SQLite)."""
+
+    name: str
+    type: str
+    nullable: bool
+    default: str | None = None
+    generated: str | None = None
+    generated_stored: bool = False
+    identity: str | None = None
+    collation: str | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PrimaryKey:
+    columns: tuple[str, ...]
+    name: str | None = None
+    name_generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueConstraint:
+    columns: tuple[str, ...]
+    name: str | None = None
+    name_generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CheckConstraint:
+    expression: str
+    name: str | None = None
+    name_generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
+    ref_schema: str | None = None
+    on_delete: str = "NO ACTION"
+    on_update: str = "NO ACTION"
+    deferrable: bool = False
+    initially_deferred: bool = False
+    name: str | None = None
+    name_generated: bool = False
+
+    @property
+    def ref_key(self) -> str:
+        return qualify(self.ref_table, self.ref_schema)
+
+
+@dataclass(frozen=True, slots=True)
+class IndexColumn:
+    """One index term: a column name, or an expression when `expression` is set."""
+
+    name: str
+    expression: bool = False
+    descending: bool = False
+    nulls_first: bool | None = None  # None: the engine's default for the direction
+    collation: str | None = None
+
+    def render(self) -> str:
+        text = f"({self.name})" if self.expression else self.name
+        if self.collation:
+            text += f" COLLATE {self.collation}"
+        if self.descending:
+            text += " DESC"
+        if self.nulls_first is not None:
+            text += " NULLS FIRST" if self.nulls_first else " NULLS LAST"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    columns: tuple[IndexColumn, ...]
+    unique: bool = False
+    where: str | None = None
+    method: str | None = None  # None: the engine's default access method (btree)
+    include: tuple[str, ...] = ()
+    name_generated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """A row-level security policy; `command` is ALL, SELECT, INSERT, UPDATE or DELETE."""
+
+    name: str
+    command: str = "ALL"
+    permissive: bool = True
+    roles: tuple[str, ...] = ("public",)
+    using: str | None = None
+    with_check: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "roles", tuple(sorted(self.roles)))
+
+
+def _constraint_key(item: Any) -> tuple[Any, ...]:
+    return (item.name or "", getattr(item, "columns", ()), getattr(item, "expression", ""),
+            getattr(item, "ref_table", ""))
+
+
+def _sorted_constraints(items: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Sorted by name and content; `repr` breaks the (rare) remaining ties."""
+    keys = [_constraint_key(i) for i in items]
+    if len(set(keys)) == len(keys):
+        return tuple(i for _, i in sorted(zip(keys, items, strict=True), key=lambda p: p[0]))
+    return _sorted(items, lambda i: (_constraint_key(i), repr(i)))
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    name: str
+    schema: str | None = None
+    columns: tuple[Column, ...] = ()
+    primary_key: PrimaryKey | None = None
+    uniques: tuple[UniqueConstraint, ...] = ()
+    checks: tuple[CheckConstraint, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    options: tuple[str, ...] = ()  # e.g. STRICT, WITHOUT ROWID, UNLOGGED, PARTITION BY …
+    comment: str | None = None
+    rls_enabled: bool = False
+    rls_forced: bool = False
+    policies: tuple[Policy, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("uniques", "checks", "foreign_keys"):
+            _set(self, name, _sorted_constraints(getattr(self, name)))
+        _set(self, "indexes", _sorted(self.indexes, lambda i: i.name))
+        _set(self, "policies", _sorted(self.policies, lambda p: p.name))
+        _set(self, "options", tuple(self.options))
+
+    @property
+    def key(self) -> str:
+        return qualify(self.name, self.schema)
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    name: str
+    definition: str
+    schema: str | None = None
+    materialized: bool = False
+    comment: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.name, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """A trigger on `table` (a table or view key). Postgres triggers call a
+    `function`; SQLite triggers carry their statements in `body`."""
+
+    name: str
+    table: str
+    timing: str  # BEFORE | AFTER | INSTEAD OF
+    events: tuple[str, ...]  # INSERT, UPDATE, DELETE, TRUNCATE in that order
+    for_each: str = "ROW"
+    columns: tuple[str, ...] = ()  # UPDATE OF …
+    condition: str | None = None  # WHEN (…)
+    function: str | None = None
+    body: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.table, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    name: str
+    arguments: str
+    returns: str
+    language: str
+    body: str
+    schema: str | None = None
+    kind: str = "function"  # function | procedure
+    security_definer: bool = False
+    volatility: str = "VOLATILE"
+    strict: bool = False
+    config: tuple[str, ...] = ()  # e.g. search_path=public
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        _set(self, "config", tuple(sorted(self.config)))
+
+    @property
+    def key(self) -> str:
+        return f"{qualify(self.name, self.schema)}({self.arguments})"
+
+
+@dataclass(frozen=True, slots=True)
+class Enum:
+    name: str
+    values: tuple[str, ...]  # in declaration order, which is meaningful
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.name, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    name: str
+    data_type: str = "bigint"
+    start: int = 1
+    increment: int = 1
+    min_value: int | None = None
+    max_value: int | None = None
+    cache: int = 1
+    cycle: bool = False
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return qualify(self.name, self.schema)
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    name: str
+    schema: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """A logical-replication publication and the table keys it publishes."""
+
+    name: str
+    tables: tuple[str, ...] = ()
+    all_tables: bool = False
+    operations: tuple[str, ...] = ("insert", "update", "delete", "truncate")
+
+    def __post_init__(self) -> None:
+        _set(self, "tables", tuple(sorted(self.tables)))
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    tables: tuple[Table, ...] = ()
+    views: tuple[View, ...] = ()
+    triggers: tuple[Trigger, ...] = ()
+    functions: tuple[Function, ...] = ()
+    enums: tuple[Enum, ...] = ()
+    sequences: tuple[Sequence, ...] = ()
+    extensions: tuple[Extension, ...] = ()
+    publications: tuple[Publication, ...] = ()
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _set(self, f.name, _sorted(getattr(self, f.name), lambda o: o.key))
+
+    def table(self, key: str) -> Table | None:
+        return next((t for t in self.tables if t.key == key), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain, deterministic data (dicts, lists, str, int, bool, None).
+
+        Named objects become mappings keyed by their key; defaults are left
+        out so a snapshot lists only what is not implied."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            items = getattr(self, f.name)
+            if not items:
+                continue
+            if f.name == "triggers":
+                out[f.name] = [_to_plain(t) for t in items]
+            else:
+                out[f.name] = {o.key: _to_plain(o, keyed=True) for o in items}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Schema:
+        """Inverse of `to_dict`; missing keys take the model's defaults."""
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = data.get(f.name) or ()
+            item_cls = _SCHEMA_ITEMS[f.name]
+            if isinstance(raw, dict):
+                kwargs[f.name] = tuple(_from_keyed(item_cls, k, v) for k, v in raw.items())
+            else:
+                kwargs[f.name] = tuple(_from_plain(item_cls, v) for v in raw)
+        return cls(**kwargs)
+
+
+# --- plain-data conversion -------------------------------------------------
+
+_SCHEMA_ITEMS: dict[str, type] = {
+    "tables": Table, "views": View, "triggers": Trigger, "functions": Function,
+    "enums": Enum, "sequences": Sequence, "extensions": Extension,
+    "publications": Publication,
+}
+# Nested model fields, and whether they serialise as a mapping keyed by name.
+_NESTED: dict[tuple[type, str], tuple[type, bool]] = {
+    (Table, "columns"): (Column, True),
+    (Table, "primary_key"): (PrimaryKey, False),
+    (Table, "uniques"): (UniqueConstraint, False),
+    (Table, "checks"): (CheckConstraint, False),
+    (Table, "foreign_keys"): (ForeignKey, False),
+    (Table, "indexes"): (Index, True),
+    (Table, "policies"): (Policy, True),
+    (Index, "columns"): (IndexColumn, False),
+}
+# Fields that a keyed mapping already carries in its key.
+_KEY_FIELDS = ("name", "schema")
+
+
+def _default(f: Any) -> Any:
+    if f.default is not MISSING:
+        return f.default
+    if f.default_factory is not MISSING:
+        return f.default_factory()
+    return MISSING
+
+
+def to_plain(obj: Any) -> Any:
+    """Plain data for any single model object (as it appears inside `Schema.to_dict`)."""
+    if isinstance(obj, tuple):
+        return [to_plain(o) for o in obj]
+    return _to_plain(obj) if is_dataclass(obj) else obj
+
+
+def _to_plain(obj: Any, *, keyed: bool = False) -> Any:
+    if isinstance(obj, IndexColumn) and obj == IndexColumn(obj.name):
+        return obj.name  # a plain column term reads best as its bare name
+    out: dict[str, Any] = {}
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if keyed and f.name == "name":
+            continue
+        if value == _default(f):
+            continue
+        out[f.name] = _plain_value(obj, f.name, value)
+    return out
+
+
+def _plain_value(owner: Any, name: str, value: Any) -> Any:
+    nested = _NESTED.get((type(owner), name))
+    if nested and nested[1]:
+        return {item.name: _to_plain(item, keyed=True) for item in value}
+    if is_dataclass(value):
+        return _to_plain(value)
+    if isinstance(value, tuple):
+        return [_to_plain(v) if is_dataclass(v) else v for v in value]
+    return value
+
+
+def _from_keyed(cls: type, key: str, data: dict[str, Any]) -> Any:
+    data = dict(data or {})
+    name = key
+    if cls is Function:  # the key is `name(arguments)`
+        name = key[: len(key) - len(data.get("arguments", "")) - 2]
+    if data.get("schema") and cls is not Extension:
+        name = name[len(data["schema"]) + 1:]
+    data["name"] = name
+    return _from_plain(cls, data)
+
+
+def _from_plain(cls: type, data: Any) -> Any:
+    if cls is IndexColumn and isinstance(data, str):
+        return IndexColumn(data)
+    kwargs: dict[str, Any] = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        kwargs[f.name] = _from_value(cls, f.name, data[f.name])
+    return cls(**kwargs)
+
+
+def _from_value(cls: type, name: str, value: Any) -> Any:
+    nested = _NESTED.get((cls, name))
+    if nested is not None:
+        item_cls, keyed = nested
+        if keyed:
+            return tuple(_from_keyed(item_cls, k, v) for k, v in (value or {}).items())
+        if isinstance(value, dict):
+            return _from_plain(item_cls, value)
+        return tuple(_from_plain(item_cls, v) for v in value or ())
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+__all__ = [
+    "CheckConstraint", "Column", "Enum", "Extension", "ForeignKey", "Function",
+    "Index", "IndexColumn", "Policy", "PrimaryKey", "Publication", "Schema",
+    "Sequence", "Table", "Trigger", "UniqueConstraint", "View", "qualify", "to_plain",
+]
