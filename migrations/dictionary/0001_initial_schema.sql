@@ -5,6 +5,7 @@
 --   overall_score (0-100) ranks entries by quality.
 -- related_terms: typed links between entries. user_feedback: users' ratings of definitions.
 
+-- dbtool:lint-ignore CV101 lang holds BCP 47 language tags; zh-TW and zh-CN are mixed case by definition
 CREATE TABLE dictionary_entries (
     id              TEXT PRIMARY KEY,
     term            TEXT NOT NULL,

@@ -3,6 +3,7 @@
 -- manual_review_queue: entries (or candidate terms) a human must check.
 -- dead_letter_queue: queue messages that failed all retries, kept for inspection/replay.
 
+-- dbtool:lint-ignore CV101 lang holds BCP 47 language tags; zh-TW and zh-CN are mixed case by definition
 CREATE TABLE seed_queue (
     id              TEXT PRIMARY KEY,
     term            TEXT NOT NULL,
@@ -29,6 +30,7 @@ BEGIN
     UPDATE seed_queue SET updated_at = CURRENT_TIMESTAMP WHERE id = NEW.id;
 END;
 
+-- dbtool:lint-ignore CV101 lang holds BCP 47 language tags; zh-TW and zh-CN are mixed case by definition
 CREATE TABLE manual_review_queue (
     id           TEXT PRIMARY KEY,
     entry_id     TEXT REFERENCES dictionary_entries(id) ON DELETE CASCADE,

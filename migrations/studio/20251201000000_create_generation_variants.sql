@@ -37,6 +37,7 @@ ALTER TABLE public.generations
   ADD COLUMN primary_variant_id uuid
   REFERENCES public.generation_variants (id) ON DELETE SET NULL;
 
+-- dbtool:lint-ignore PG101 indexes a column added in this same file and stays in its transaction so the file is atomic; accepted write block while it builds
 CREATE INDEX idx_generations_primary_variant ON public.generations (primary_variant_id);
 
 ALTER TABLE public.generation_variants ENABLE ROW LEVEL SECURITY;

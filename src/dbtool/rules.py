@@ -1,16 +1,19 @@
 """Engine rules checked before anything runs (D1's statement restrictions).
 
-The lint issue turns each of these into a named analyzer with a stable code;
-until then they are enforced here so no D1 target ever gets a file that
-passes locally and fails remotely.
+The rules themselves are lint rules (`dbtool.lint.rules.d1`, codes D1xx);
+this module holds D1's limits and allow-list and is the entry point `dbtool
+migrate` calls before it touches a D1 target. It runs the same analyzers as
+`dbtool lint` -- only those whose statements D1 itself rejects (the
+"engine" rules), always at error severity and never silenced by a
+lint-ignore -- so migrate and lint cannot disagree about what D1 accepts.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from typing import Any
 
-from dbtool.errors import RuleViolation, SourceLocation
+from dbtool.errors import RuleViolation
 
 D1_PRAGMAS = frozenset({
     "foreign_keys", "defer_foreign_keys", "case_sensitive_like", "ignore_check_constraints",
@@ -20,58 +23,40 @@ D1_PRAGMAS = frozenset({
 })
 MAX_STATEMENT_BYTES = 100_000
 MAX_COLUMNS = 100
-
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
-_FIRST_WORDS = re.compile(r"^\s*([A-Za-z_]+)(?:\s+([A-Za-z_]+))?(?:\s+([A-Za-z_]+))?")
-_TX = {"BEGIN", "COMMIT", "END", "ROLLBACK", "SAVEPOINT", "RELEASE"}
-_PRAGMA = re.compile(r"^\s*PRAGMA\s+(?:\w+\.)?(\w+)", re.IGNORECASE)
-_TEMP = re.compile(r"^\s*CREATE\s+(TEMP|TEMPORARY)\b", re.IGNORECASE)
-_CF_NAME = re.compile(r"\b(?:TABLE|INDEX|VIEW|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`\[]?(_cf_\w*)",
-                      re.IGNORECASE)
+MAX_STATEMENTS = 100  # the seeds' batch limit: statements in one migration file
 
 
-def _head(sql: str) -> str:
-    return _COMMENT.sub(" ", sql[:400]).strip()
+def d1_engine_codes() -> list[str]:
+    """Codes of the lint rules describing statements D1 rejects outright."""
+    from dbtool.lint.framework import all_rules
+
+    return [code for code, rule in all_rules().items() if rule.engine and "d1" in rule.dialects]
 
 
 def d1_violation(sql: str) -> str | None:
-    """The D1 rule a statement breaks, or None."""
-    head = _head(sql)
-    match = _FIRST_WORDS.match(head)
-    words = [w.upper() for w in match.groups() if w] if match else []
-    first = words[0] if words else ""
-    if first in _TX:
-        return (f"transaction control ({' '.join(words[:2])}) is rejected by D1 — D1 runs each "
-                "migration as one transaction; remove it")
-    if first in {"ATTACH", "DETACH"}:
-        return f"{first} is not supported on D1"
-    if (m := _PRAGMA.match(head)) and m.group(1).lower() not in D1_PRAGMAS:
-        return f"PRAGMA {m.group(1)} is not on D1's allow-list"
-    if _TEMP.match(head):
-        return "temporary objects are not supported on D1"
-    if (m := _CF_NAME.search(head)):
-        return f"name {m.group(1)!r} starts with _cf_, which D1 reserves"
-    if len(sql.encode("utf-8")) > MAX_STATEMENT_BYTES:
-        return f"statement is {len(sql.encode('utf-8')):,} bytes; D1 allows at most 100 KB"
-    return None
+    """The first D1 rule a single statement breaks, as a message, or None."""
+    from dbtool.lint.engine import lint_loaded
+    from dbtool.migrations.splitter import Statement
+
+    class _File:  # the minimum lint_loaded reads from a LoadedMigration
+        file = type("F", (), {"path": "<sql>", "name": "<sql>"})()
+        text = sql
+        statements = (Statement(sql, 1, 1, 0, sql.count("\n") + 1),)
+        directives: frozenset[str] = frozenset()
+
+    found = lint_loaded([_File()], "d1", d1_engine_codes())
+    return found[0].message if found else None
 
 
-def check_files(capabilities, loaded: Sequence) -> None:
+def check_files(capabilities: Any, loaded: Sequence[Any]) -> None:
     """Raise RuleViolation on the first statement that breaks the engine's rules."""
     if not capabilities.d1_rules:
         return
-    for migration in loaded:
-        if not migration.transactional:
-            raise RuleViolation(
-                f"{migration.file.name}: -- dbtool:no-transaction cannot be honoured on D1",
-                location=SourceLocation(migration.file.path, 1, 1),
-                hint="D1 runs each migration as one request/transaction; remove the directive",
-            )
-        for statement in migration.statements:
-            problem = d1_violation(statement.sql)
-            if problem:
-                raise RuleViolation(
-                    f"D1 rule: {problem}",
-                    location=SourceLocation(migration.file.path, statement.line, statement.col),
-                    hint="nothing was applied; fix the file (see `dbtool lint`)",
-                )
+    from dbtool.lint.engine import lint_loaded
+
+    for diagnostic in lint_loaded(loaded, "d1", d1_engine_codes()):
+        raise RuleViolation(
+            f"D1 rule: {diagnostic.message} [{diagnostic.code}]",
+            location=diagnostic.location,
+            hint=f"{diagnostic.help}; nothing was applied (see `dbtool lint`)",
+        )

@@ -46,12 +46,13 @@ def _global(
 
 
 def _register() -> None:
-    from dbtool.cli import migrate_cmd, new_cmd, schema_cmds, status_cmd
+    from dbtool.cli import lint_cmd, migrate_cmd, new_cmd, schema_cmds, status_cmd
 
     migrate_cmd.register(app)
     status_cmd.register(app)
     new_cmd.register(app)
     schema_cmds.register(app)
+    lint_cmd.register(app)
 
 
 _register()

@@ -1,0 +1,158 @@
+"""The lint framework: severities, diagnostics, the Rule base class and the registry.
+
+A rule is a small analyzer in the style of Atlas's analyzers and squawk's
+rules: a stable code, a name, a default severity, the dialects it applies to,
+and a `check(ctx)` that yields findings. The engine (`dbtool.lint.engine`)
+turns findings into located `Diagnostic`s, applies the per-service severity
+configuration and the inline `-- dbtool:lint-ignore CODE reason` comments.
+Codes never change meaning once released: tools and suppressions refer to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from dbtool.errors import SourceLocation
+
+ALL_DIALECTS = frozenset({"sqlite", "d1", "postgres"})
+SQLITE_DIALECTS = frozenset({"sqlite", "d1"})
+POSTGRES = frozenset({"postgres"})
+D1 = frozenset({"d1"})
+
+
+class Severity(StrEnum):
+    """How bad a finding is: errors fail `dbtool lint` (exit 1), the others are shown."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Scope(StrEnum):
+    """What a rule looks at: one statement, one file, or the service's whole file set."""
+
+    STATEMENT = "statement"
+    FILE = "file"
+    SERVICE = "service"
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A statement by position: file index in the run, statement index in the file."""
+
+    file: int
+    statement: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a rule reports; the engine adds code, severity, location and suppression.
+
+    `at` defaults to the statement being checked; `offset` (into that
+    statement's SQL) points the column at the offending token.
+    """
+
+    message: str
+    help: str | None = None
+    at: StatementRef | None = None
+    offset: int = 0
+    severity: Severity | None = None
+    location: SourceLocation | None = None  # for findings outside any statement
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One located finding, as every output format shows it."""
+
+    code: str
+    severity: Severity
+    message: str
+    location: SourceLocation
+    help: str
+    rule: str
+    suppressed_by: str | None = None  # the lint-ignore reason, when silenced
+
+    @property
+    def suppressed(self) -> bool:
+        return self.suppressed_by is not None
+
+    def to_dict(self, base: Path | None = None) -> dict[str, Any]:
+        """The JSON shape documented in docs/lint.md."""
+        path = display_path(self.location.path, base)
+        return {
+            "code": self.code,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "help": self.help,
+            "file": path,
+            "line": self.location.line,
+            "col": self.location.col,
+            "location": str(SourceLocation(path, self.location.line, self.location.col)),
+            "suppressed": self.suppressed,
+            "suppressed_reason": self.suppressed_by,
+        }
+
+
+def display_path(path: Path | str, base: Path | None) -> str:
+    """`path` relative to `base` when it lies below it, with forward slashes."""
+    target = Path(path)
+    if base is not None:
+        try:
+            return target.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return target.as_posix()
+
+
+class Rule:
+    """Base class of every lint rule. Subclasses set the class attributes and `check`.
+
+    `engine` rules describe statements D1 itself rejects: `dbtool migrate`
+    refuses them before anything runs, and a lint-ignore cannot silence them.
+    `opt_in` rules (conventions) run only where dbtool.toml enables them.
+    """
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]  # one line: what the rule catches
+    help: ClassVar[str]  # the safe alternative
+    severity: ClassVar[Severity] = Severity.WARNING
+    dialect_severity: ClassVar[dict[str, Severity]] = {}
+    dialects: ClassVar[frozenset[str]] = ALL_DIALECTS
+    scope: ClassVar[Scope] = Scope.STATEMENT
+    opt_in: ClassVar[bool] = False
+    engine: ClassVar[bool] = False
+
+    def severity_for(self, dialect: str) -> Severity:
+        return self.dialect_severity.get(dialect, self.severity)
+
+    def check(self, ctx: Any) -> Iterable[Finding]:
+        """Yield findings for the statement, file or service in `ctx`."""
+        return ()
+
+
+REGISTRY: dict[str, type[Rule]] = {}
+
+
+def register(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: add a rule to the registry; codes must be unique."""
+    if cls.code in REGISTRY:
+        raise ValueError(f"duplicate lint rule code {cls.code}")
+    REGISTRY[cls.code] = cls
+    return cls
+
+
+def all_rules() -> dict[str, type[Rule]]:
+    """Every registered rule, by code (importing the rule modules registers them)."""
+    import dbtool.lint.rules  # noqa: F401  (registers on import)
+
+    return dict(sorted(REGISTRY.items()))
