@@ -55,6 +55,9 @@ class Service:
     history_table: str = "d1_migrations"
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     root: Path = Path(".")
+    wrangler: Path | None = None  # a D1 service's wrangler.toml / wrangler.jsonc
+    binding: str | None = None  # its d1_databases binding (None: the only one)
+    explicit: frozenset[str] = frozenset()  # keys dbtool.toml set (they beat wrangler's)
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -199,7 +202,23 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         history_table=str(body.get("history_table", "d1_migrations")),
         lint=dict(body.get("lint", {})),
         root=root,
+        wrangler=_wrangler_path(body, dialect, root, where, loc),
+        binding=str(body["binding"]) if body.get("binding") else None,
+        explicit=frozenset(body),
     )
+
+
+def _wrangler_path(body: dict[str, Any], dialect: str, root: Path, where: str,
+                   loc: SourceLocation) -> Path | None:
+    if not body.get("wrangler"):
+        if body.get("binding"):
+            raise ConfigError(f"{where} binding needs wrangler, the file that declares it",
+                              location=loc, hint='add wrangler = "path/to/wrangler.toml"')
+        return None
+    if dialect != "d1":
+        raise ConfigError(f"{where} wrangler applies to d1 services only", location=loc,
+                          hint='set dialect = "d1" or remove wrangler')
+    return root / str(body["wrangler"])
 
 
 def _build_targets(name: str, body: dict[str, Any], loc: SourceLocation) -> tuple[Target, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from dbtool import secrets
 from dbtool.errors import UrlError
@@ -73,6 +73,10 @@ def parse_url(raw: str) -> DatabaseUrl:
         )
     if scheme == "sqlite":
         return _parse_sqlite(raw)
+    if scheme == "d1-local":
+        return _parse_d1_local(raw)
+    if scheme == "d1":
+        return _parse_d1(raw)
     try:
         parts = urlsplit(raw)
         port = parts.port
@@ -91,9 +95,9 @@ def parse_url(raw: str) -> DatabaseUrl:
         raw=raw,
         scheme=scheme,
         dialect=SCHEMES[scheme],
-        host=parts.hostname if scheme != "d1-local" else None,
+        host=parts.hostname,
         port=port,
-        database=database if scheme != "d1-local" else (parts.netloc + parts.path) or None,
+        database=database,
         username=unquote(parts.username) if parts.username else None,
         query=tuple(parse_qsl(parts.query)),
     )
@@ -114,6 +118,41 @@ def _parse_sqlite(raw: str) -> DatabaseUrl:
         )
     return DatabaseUrl(raw=raw, scheme="sqlite", dialect="sqlite", database=unquote(path),
                        query=tuple(parse_qsl(query)))
+
+
+def _parse_d1_local(raw: str) -> DatabaseUrl:
+    """`d1-local://PROJECT_DIR?binding=DB[&persist_to=DIR]`: the folder is taken verbatim.
+
+    A project folder is a path, not a host: urlsplit would read `d1-local://my:proj`
+    as a host and a (bad) port, so the text after `://` is split only at `?`.
+    """
+    rest = raw.split("://", 1)[1]
+    path, _, query = rest.partition("?")
+    if not path:
+        raise UrlError(f"d1-local URL {raw!r} names no project folder",
+                       hint="write d1-local://PATH/TO/PROJECT?binding=DB (the folder of wrangler.toml)")
+    return DatabaseUrl(raw=raw, scheme="d1-local", dialect="d1", database=unquote(path),
+                       query=tuple(parse_qsl(query)))
+
+
+def _parse_d1(raw: str) -> DatabaseUrl:
+    """`d1://ACCOUNT_ID/DATABASE_ID`: the account goes in `host`, the database in `database`."""
+    rest = raw.split("://", 1)[1]
+    path, _, query = rest.partition("?")
+    account, _, database = path.strip("/").partition("/")
+    if not account or not database or "/" in database:
+        raise UrlError(f"D1 URL {secrets.mask(raw)!r} must name an account and a database",
+                       hint="write d1://ACCOUNT_ID/DATABASE_ID (wrangler d1 list shows the ids)")
+    return DatabaseUrl(raw=raw, scheme="d1", dialect="d1", host=unquote(account),
+                       database=unquote(database), query=tuple(parse_qsl(query)))
+
+
+def with_persist_to(url: DatabaseUrl, folder: Path) -> DatabaseUrl:
+    """A d1-local URL whose state lives under `folder` (wrangler's --persist-to)."""
+    base = url.raw.split("?", 1)[0]
+    query = [(k, v) for k, v in url.query if k != "persist_to"]
+    query.append(("persist_to", str(folder.resolve())))
+    return parse_url(f"{base}?{urlencode(query)}")
 
 
 def sqlite_url_for(path: Path) -> DatabaseUrl:

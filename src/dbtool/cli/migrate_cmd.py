@@ -13,6 +13,7 @@ from dbtool.cli.options import (
     Format,
     LockTimeout,
     OutputFormat,
+    PersistTo,
     Services,
     TargetName,
     Url,
@@ -58,6 +59,7 @@ def register(app: typer.Typer) -> None:
         lock_timeout: LockTimeout = None,
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
+        persist_to: PersistTo = None,
     ) -> None:
         from dbtool.core.migrate import MigrateOptions
         from dbtool.core.migrate import migrate as run_migrate
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
         opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
                               allow_modified=allow_modified, lock_timeout=lock_timeout,
                               prelude=prelude, include_sql=sql)
-        target_spec = spec(ctx, services, all_, target, url, folder)
+        target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
         if fmt is Format.json:
             runs = run_migrate(target_spec, opts)
             emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})

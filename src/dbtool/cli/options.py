@@ -29,9 +29,13 @@ Dir = Annotated[Path | None, typer.Option(
 OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="text for people, json for scripts.")]
 LockTimeout = Annotated[float | None, typer.Option(
     "--lock-timeout", help="Seconds to wait for another run's lock before exiting 3.", min=0)]
+PersistTo = Annotated[Path | None, typer.Option(
+    "--persist-to", help="Like wrangler's --persist-to: the folder that replaces .wrangler/state "
+    "for d1-local targets (relative to the current directory).", file_okay=False)]
 
 
 def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
-         url: str | None, folder: Path | None) -> TargetSpec:
+         url: str | None, folder: Path | None, persist_to: Path | None = None) -> TargetSpec:
     return TargetSpec(services=tuple(services or ()), all=all_, target=target, url=url,
-                      dir=folder, config=ctx.obj.get("config") if ctx.obj else None)
+                      dir=folder, config=ctx.obj.get("config") if ctx.obj else None,
+                      persist_to=persist_to)

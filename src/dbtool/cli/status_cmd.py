@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All, Dir, Format, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.options import (
+    All,
+    Dir,
+    Format,
+    OutputFormat,
+    PersistTo,
+    Services,
+    TargetName,
+    Url,
+    spec,
+)
 from dbtool.cli.render import console, emit_json, line
 
 HELP = """Show every migration's state: applied (with time), pending, modified
@@ -39,10 +49,11 @@ def register(app: typer.Typer) -> None:
         fmt: OutputFormat = Format.text,
         exit_code: Annotated[bool, typer.Option(
             "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
+        persist_to: PersistTo = None,
     ) -> None:
         from dbtool.core.status import status as run_status
 
-        results = run_status(spec(ctx, services, all_, target, url, folder))
+        results = run_status(spec(ctx, services, all_, target, url, folder, persist_to))
         if fmt is Format.json:
             emit_json({"services": [r.to_dict() for r in results]})
         else:

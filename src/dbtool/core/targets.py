@@ -1,18 +1,19 @@
 """Which database each command talks to: services x target options -> targets.
 
 A sqlite/d1 service with no target uses the embedded SQLite file under
-.dbtool/local/; a postgres service with no URL is *skipped with a reason*,
-never silently ignored and never an error.
+.dbtool/local/ (a d1 service that names its wrangler file: wrangler's local
+state); a postgres service with no URL is *skipped with a reason*, never
+silently ignored and never an error.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dbtool.config import Project, Service, load_project
 from dbtool.errors import ConfigError, UsageError
-from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for
+from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for, with_persist_to
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class TargetSpec:
     url: str | None = None
     dir: Path | None = None
     config: Path | None = None
+    persist_to: Path | None = None  # wrangler's --persist-to, for d1-local targets
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def select_services(spec: TargetSpec, project: Project) -> list[Service]:
 def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTarget]:
     """Resolve the options into one target per service, in configuration order."""
     if spec.dir is not None:
-        return [_resolve_adhoc(spec)]
+        return _persist_to([_resolve_adhoc(spec)], spec.persist_to)
     if spec.url and spec.target:
         raise UsageError("give --url or --target, not both", hint="--url overrides the configured targets")
     project = project or load_project(spec.config)
@@ -70,7 +72,18 @@ def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTa
     if spec.url and len(services) > 1:
         raise UsageError("--url names one database; it cannot serve several services",
                          hint="name exactly one service with --url, or use --target")
-    return [_resolve_one(svc, spec) for svc in services]
+    return _persist_to([_resolve_one(svc, spec) for svc in services], spec.persist_to)
+
+
+def _persist_to(targets: list[ResolvedTarget], folder: Path | None) -> list[ResolvedTarget]:
+    """Thread --persist-to into every d1-local target (wrangler's local state)."""
+    if folder is None:
+        return targets
+    if not any(t.url is not None and t.url.scheme == "d1-local" for t in targets):
+        raise UsageError("--persist-to applies to wrangler's local D1 state only",
+                         hint="use it with a d1-local:// target or a service that names its wrangler file")
+    return [replace(t, url=with_persist_to(t.url, folder))
+            if t.url is not None and t.url.scheme == "d1-local" else t for t in targets]
 
 
 def _resolve_adhoc(spec: TargetSpec) -> ResolvedTarget:
@@ -84,6 +97,10 @@ def _resolve_adhoc(spec: TargetSpec) -> ResolvedTarget:
 
 
 def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
+    if service.wrangler is not None:
+        from dbtool.d1.wrangler import with_wrangler
+
+        service = with_wrangler(service)
     if spec.url:
         return ResolvedTarget(service, parse_url(spec.url), "--url")
     if spec.target:
@@ -100,6 +117,11 @@ def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
     default = service.default_target
     if default is not None and (value := default.url()):
         return ResolvedTarget(service, parse_url(value), f"${default.url_env}", default.prelude)
+    if service.wrangler is not None:  # a D1 service's local database is wrangler's
+        from dbtool.d1.wrangler import find_binding, local_url
+
+        url = local_url(find_binding(service.wrangler, service.binding))
+        return ResolvedTarget(service, parse_url(url), "wrangler local")
     if service.dialect in ("sqlite", "d1"):
         return ResolvedTarget(service, sqlite_url_for(service.embedded_path), "embedded")
     variable = default.url_env if default else f"{service.name.upper()}_DATABASE_URL"

@@ -14,6 +14,8 @@ REGISTRY: dict[str, str] = {
     "postgresql": "dbtool.engines.postgres:PostgresEngine",
     "postgres": "dbtool.engines.postgres:PostgresEngine",
     "postgresql+psycopg": "dbtool.engines.postgres:PostgresEngine",
+    "d1-local": "dbtool.engines.d1_local:D1LocalEngine",
+    "d1": "dbtool.engines.d1_remote:D1RemoteEngine",
 }
 
 # Which URL dialects can serve a service of a given dialect.

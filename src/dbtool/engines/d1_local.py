@@ -1,0 +1,43 @@
+"""wrangler's local D1 state (`d1-local://PROJECT_DIR?binding=DB[&persist_to=DIR]`).
+
+The local database is a plain SQLite file in WAL mode, so this is the SQLite
+engine pointed at the file wrangler uses (see `dbtool.d1.local`), with three
+D1 touches: the history table is the binding's `migrations_table`, a missing
+file is created the way wrangler creates it, and each applied file advances
+workerd's local bookmark like one D1 request. Running wrangler and dbtool on
+the same project therefore shows one history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from dbtool.d1 import local, wrangler
+from dbtool.engines.base import Capabilities
+from dbtool.engines.sqlite import SqliteEngine
+from dbtool.migrations.files import LoadedMigration
+from dbtool.urls import DatabaseUrl
+
+
+class D1LocalEngine(SqliteEngine):
+    def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
+                 history_table: str = wrangler.DEFAULT_MIGRATIONS_TABLE,
+                 history_schema: str = "main", lock_timeout: float = 30.0) -> None:
+        super().__init__(url, capabilities, history_table=history_table,
+                         history_schema=history_schema, lock_timeout=lock_timeout)
+        self.binding = wrangler.find_binding(Path(url.database or "."), url.param("binding"))
+        self.path = local.database_path(self.binding.project_dir, self.binding.local_id,
+                                        url.param("persist_to"))
+        # An explicit dbtool history_table wins; otherwise wrangler's migrations_table.
+        if history_table == wrangler.DEFAULT_MIGRATIONS_TABLE:
+            self.table = self.binding.migrations_table
+
+    def _connect(self, *, create: bool) -> sqlite3.Connection | None:
+        if create and self._conn is None and not self.path.exists():
+            local.create_database(self.path)
+        return super()._connect(create=create)
+
+    def _record(self, conn: sqlite3.Connection, migration: LoadedMigration, started: float) -> None:
+        super()._record(conn, migration, started)
+        local.bump_bookmark(conn)

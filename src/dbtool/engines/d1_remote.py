@@ -1,0 +1,189 @@
+"""Remote D1 over the REST API (`d1://ACCOUNT_ID/DATABASE_ID`).
+
+A migration travels as ONE request: the file's statements, then
+`INSERT INTO d1_migrations (name) VALUES (…)` and the row of dbtool's side
+table. D1 runs a request as one batch, i.e. one transaction, so the file and
+its history commit together or not at all — the same guarantee wrangler's
+remote apply relies on.
+
+D1 has no lock a client could hold. Remote runs are protected instead by:
+
+* the name check: before re-sending a request whose outcome is unknown (5xx,
+  dropped connection), the client asks whether the file's history row exists,
+  so a file that did commit is never sent twice;
+* the UNIQUE `name` column of `d1_migrations`: if two runs race, the second
+  run's request fails on the duplicate history insert, D1 rolls back the
+  whole request (file included), and dbtool recognises the file by name as
+  applied by the other run. Nothing is ever applied twice.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from dbtool import __version__
+from dbtool.d1.locate import clean_message, locate
+from dbtool.d1.remote import D1Client, D1SqlError
+from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
+from dbtool.errors import ConnectionFailed, MigrationFailed, SourceLocation
+from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.history import AppliedMigration
+from dbtool.urls import DatabaseUrl
+
+
+def _ident(name: str) -> str:
+    return name if name.isidentifier() else '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value: object) -> str:
+    """An SQL literal: D1 binds parameters only to the last statement of a request."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+class D1RemoteEngine:
+    """The Engine protocol over D1's REST API."""
+
+    def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
+                 history_table: str = "d1_migrations", history_schema: str = "main",
+                 lock_timeout: float = 30.0, client: D1Client | None = None) -> None:
+        self.url = url
+        self.capabilities = capabilities
+        self.table = history_table
+        self.lock_timeout = lock_timeout
+        self.client = client or D1Client(url.host or "", url.database or "")
+        self._history_ready = False
+
+    # -- reading ------------------------------------------------------------------------
+    def exists(self) -> bool:
+        """A D1 database exists once created in Cloudflare; a wrong id fails with 404."""
+        return True
+
+    def close(self) -> None:
+        """Nothing to release: every request is its own connection."""
+
+    def history(self) -> list[AppliedMigration]:
+        tables = {r["name"] for r in self.client.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
+            [self.table, SIDE_TABLE])}
+        if self.table not in tables:
+            return []
+        self._history_ready = SIDE_TABLE in tables
+        table = _ident(self.table)
+        if SIDE_TABLE in tables:
+            sql = (f"SELECT m.name, m.applied_at, x.checksum, x.duration_ms, x.applied_by "
+                   f"FROM {table} AS m LEFT JOIN {SIDE_TABLE} AS x ON x.name = m.name ORDER BY m.id")
+        else:
+            sql = (f"SELECT name, applied_at, NULL AS checksum, NULL AS duration_ms, "
+                   f"NULL AS applied_by FROM {table} ORDER BY id")
+        return [_applied(row) for row in self.client.rows(sql)]
+
+    def inspect(self, schemas: Sequence[str] = ()) -> Any:
+        """The schema model read over the API with the SQLite inspector's catalog queries."""
+        from dbtool.inspect import inspect_sqlite
+
+        return inspect_sqlite(self.client, exclude={self.table, SIDE_TABLE})
+
+    def query_runner(self) -> D1Client:
+        """The REST QueryRunner (`rows(sql, params)`) for inspection and reports."""
+        return self.client
+
+    # -- writing ------------------------------------------------------------------------
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        """No lock exists on D1; see the module docstring for what protects a remote run."""
+        yield
+
+    def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
+        name = migration.file.name
+        started = time.perf_counter()
+        try:
+            # returns None when a retry found that an earlier attempt had committed
+            self.client.query(self._request(migration), committed=lambda: self._recorded(name))
+        except D1SqlError as exc:
+            if self._recorded(name):  # another run applied it first; ours rolled back
+                return ApplyOutcome(name, False, 0.0, 0)
+            raise self._failure(migration, exc) from None
+        self._history_ready = True
+        return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
+                            len(migration.statements))
+
+    def run_script(self, statements: Sequence, *, source: str) -> None:
+        sql = "\n".join(f"{s.sql}\n;" for s in statements)
+        try:
+            self.client.query(sql)
+        except D1SqlError as exc:
+            raise MigrationFailed(f"{source} failed: {exc.message}", migration=str(source),
+                                  statement="", engine_message=exc.message,
+                                  location=SourceLocation(source),
+                                  hint="D1 rolled the whole script back") from None
+
+    # -- helpers ------------------------------------------------------------------------
+    def _request(self, migration: LoadedMigration) -> str:
+        """DDL (first time), the file's statements, then both history rows; one batch.
+
+        Each statement ends with a newline before its `;`, so a trailing `--`
+        comment cannot swallow the separator.
+        """
+        parts = [] if self._history_ready else [wrangler_history_ddl(_ident(self.table)), SIDE_DDL + ";"]
+        parts += [f"{s.sql}\n;" for s in migration.statements]
+        file = migration.file
+        parts.append(f"INSERT INTO {_ident(self.table)} (name) VALUES ({_literal(file.name)});")
+        row = (file.name, file.checksum, None, _user(), __version__)
+        parts.append(f"INSERT OR REPLACE INTO {SIDE_TABLE} "
+                     f"(name, checksum, duration_ms, applied_by, tool_version) "
+                     f"VALUES ({', '.join(_literal(v) for v in row)});")
+        return "\n".join(parts)
+
+    def _recorded(self, name: str) -> bool:
+        """Whether `name` has a history row (False while the table does not exist)."""
+        try:
+            rows = self.client.rows(f"SELECT 1 AS found FROM {_ident(self.table)} WHERE name = ?", [name])
+        except D1SqlError as exc:
+            if "no such table" in exc.message:
+                return False
+            raise ConnectionFailed(f"cannot tell whether {name} was applied: {exc.message}",
+                                   hint="run `dbtool status` before retrying") from None
+        return bool(rows)
+
+    def _failure(self, migration: LoadedMigration, exc: D1SqlError) -> MigrationFailed:
+        message = clean_message(exc.message)
+        found = locate(exc.message, migration.statements)
+        if found is None:
+            location, statement = SourceLocation(migration.file.path), ""
+            first = "D1 does not say which statement failed"
+        else:
+            statement_obj, line, col = found
+            location = SourceLocation(migration.file.path, line, col)
+            statement = statement_obj.sql
+            first = "statement: " + statement.strip().splitlines()[0][:80]
+        return MigrationFailed(
+            f"{migration.file.name} failed on D1: {message}",
+            migration=migration.file.name, statement=statement, engine_message=exc.message,
+            location=location,
+            hint=f"{first}; D1 rolled the file back, earlier files stay applied",
+        )
+
+
+def _applied(row: dict[str, Any]) -> AppliedMigration:
+    checksum = row.get("checksum")
+    duration = row.get("duration_ms")
+    at = row.get("applied_at")
+    return AppliedMigration(str(row["name"]), None if at is None else str(at), checksum,
+                            None if duration is None else round(duration), row.get("applied_by"),
+                            "dbtool" if checksum is not None else "wrangler")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
