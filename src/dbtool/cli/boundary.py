@@ -18,6 +18,11 @@ def _stderr(line: str) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--version"]:  # the hot path of scripts and health checks: no CLI framework
+        from dbtool import __version__
+
+        sys.stdout.write(f"dbtool {__version__}\n")
+        sys.exit(0)
     debug = "--debug" in args  # accepted anywhere on the line, not only before the command
     code = run([a for a in args if a != "--debug"], debug=debug)
     sys.exit(int(code))

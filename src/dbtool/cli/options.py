@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dbtool.core.targets import TargetSpec
+if TYPE_CHECKING:
+    from dbtool.core.targets import TargetSpec
+
 
 
 class Format(StrEnum):
@@ -36,6 +38,8 @@ PersistTo = Annotated[Path | None, typer.Option(
 
 def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
          url: str | None, folder: Path | None, persist_to: Path | None = None) -> TargetSpec:
+    from dbtool.core.targets import TargetSpec
+
     return TargetSpec(services=tuple(services or ()), all=all_, target=target, url=url,
                       dir=folder, config=ctx.obj.get("config") if ctx.obj else None,
                       persist_to=persist_to)
