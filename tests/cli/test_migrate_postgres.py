@@ -181,3 +181,19 @@ def test_password_never_appears_in_any_output(project):
     refused = with_pw.replace("127.0.0.1:5432", "127.0.0.1:1")
     proc = run_dbtool("status", "--debug", "--dir", str(folder), "--url", refused)
     assert proc.returncode == 3 and secret not in proc.stdout + proc.stderr
+
+
+@pytest.mark.postgres
+def test_adhoc_mode_on_a_supabase_style_folder(tmp_path: Path, pg_url: str):
+    folder = tmp_path / "supabase" / "migrations"
+    folder.mkdir(parents=True)
+    (folder / "20240107_init.sql").write_text("CREATE TABLE a (id int);\n")
+    (folder / "20240107000001_more.sql").write_text("CREATE TABLE b (id int);\n")
+    (folder / "20231231235959_first.sql").write_text("CREATE TABLE z (id int);\n")
+    (tmp_path / "supabase" / "seed.sql").write_text("INSERT INTO a VALUES (1);\n")
+    proc = migrate(folder, pg_url, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    applied = [a["name"] for a in json.loads(proc.stdout)["services"][0]["applied"]]
+    assert applied == ["20231231235959_first.sql", "20240107_init.sql", "20240107000001_more.sql"]
+    status = run_dbtool("status", "--dir", str(folder), "--url", pg_url, "--format", "json")
+    assert json.loads(status.stdout)["services"][0]["naming"] == "timestamp"

@@ -213,3 +213,17 @@ def test_empty_file_and_bad_sql_file_are_rejected_before_anything_runs(project):
     proc = migrate(folder, url)
     assert proc.returncode == 2 and "0004_empty.sql:1:8" in proc.stderr
     assert not db.exists()
+
+
+def test_adhoc_mode_on_a_wrangler_project_folder(tmp_path: Path):
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0000_init.sql").write_text("CREATE TABLE a (id TEXT PRIMARY KEY);\n")
+    (folder / "0001_more.sql").write_text("CREATE TABLE b (id TEXT PRIMARY KEY);\n")
+    (folder / "list.json").write_text("[]")
+    (tmp_path / "wrangler.toml").write_text("name = 'x'\n")
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    proc = migrate(folder, url, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert [a["name"] for a in json.loads(proc.stdout)["services"][0]["applied"]] == [
+        "0000_init.sql", "0001_more.sql"]

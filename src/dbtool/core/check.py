@@ -9,7 +9,7 @@ CI run shows every problem.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dbtool.config import Project, Service, load_project
@@ -101,7 +101,21 @@ def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
     result.steps["lint"] = "fail" if errors else ("warn" if warnings else "ok")
 
 
-STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_compare), ("lint", _lint))
+def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
+    """A committed docs/schema/<service>.md must equal `introspect --format markdown` now."""
+    from dbtool.core.introspect import docs_status
+
+    try:
+        state, problem = docs_status(service, project)
+    except ScratchUnavailable:
+        state, problem = "skipped", None
+    result.steps["docs"] = {"ok": "ok", "stale": "fail"}.get(state, "skipped")
+    if problem:
+        result.problems.append(problem)
+
+
+STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_compare), ("lint", _lint),
+                                       ("docs", _docs))
 
 
 def check_service(service: Service, project: Project) -> ServiceCheck:
@@ -121,5 +135,6 @@ def check_service(service: Service, project: Project) -> ServiceCheck:
 
 def check(spec: TargetSpec, *, require_all: bool = False) -> CheckReport:
     project = load_project(spec.config)
-    services = select_services(spec, project) if (spec.services or spec.all) else list(project.services)
+    all_services = spec if (spec.services or spec.all) else replace(spec, all=True)
+    services = select_services(all_services, project)
     return CheckReport([check_service(s, project) for s in services], require_all)

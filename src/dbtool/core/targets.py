@@ -52,11 +52,11 @@ def select_services(spec: TargetSpec, project: Project) -> list[Service]:
     if spec.all and spec.services:
         raise UsageError("give service names or --all, not both", hint="drop --all or the names")
     if spec.all:
-        return list(project.services)
+        return [wrangler_aware(s) for s in project.services]
     if spec.services:
-        return [project.service(name) for name in spec.services]
+        return [wrangler_aware(project.service(name)) for name in spec.services]
     if len(project.services) == 1:
-        return list(project.services)
+        return [wrangler_aware(s) for s in project.services]
     raise UsageError("name a service or pass --all",
                      hint=f"services: {', '.join(s.name for s in project.services)}")
 
@@ -96,11 +96,17 @@ def _resolve_adhoc(spec: TargetSpec) -> ResolvedTarget:
     return ResolvedTarget(adhoc_service(spec.dir, url), url, "--url")
 
 
-def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
-    if service.wrangler is not None:
-        from dbtool.d1.wrangler import with_wrangler
+def wrangler_aware(service: Service) -> Service:
+    """A service naming its wrangler file takes migrations_dir / migrations_table from it,
+    for every command (migrate, status, snapshot, audit, check, lint, introspect)."""
+    if service.wrangler is None:
+        return service
+    from dbtool.d1.wrangler import with_wrangler
 
-        service = with_wrangler(service)
+    return with_wrangler(service)
+
+
+def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
     if spec.url:
         return ResolvedTarget(service, parse_url(spec.url), "--url")
     if spec.target:

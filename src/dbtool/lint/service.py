@@ -22,6 +22,9 @@ from dbtool.migrations.files import discover
 def lint_service(service: Any, *, only: Iterable[Path] | None = None,
                  changed_since: str | None = None, config: LintConfig | None = None) -> LintReport:
     """Lint one configured service (dbtool.config.Service) with its dbtool.toml lint settings."""
+    from dbtool.core.targets import wrangler_aware
+
+    service = wrangler_aware(service)
     files, _ = discover(service.migrations, service.naming)
     chosen = _chosen(files, service.migrations, only, changed_since)
     return lint_files(files, service.dialect, config or LintConfig.for_service(service),
