@@ -46,13 +46,14 @@ def _global(
 
 
 def _register() -> None:
-    from dbtool.cli import lint_cmd, migrate_cmd, new_cmd, schema_cmds, status_cmd
+    from dbtool.cli import introspect_cmd, lint_cmd, migrate_cmd, new_cmd, schema_cmds, status_cmd
 
     migrate_cmd.register(app)
     status_cmd.register(app)
     new_cmd.register(app)
     schema_cmds.register(app)
     lint_cmd.register(app)
+    introspect_cmd.register(app)
 
 
 _register()
