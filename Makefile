@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -30,6 +30,10 @@ lint: install
 demo: install
 	$(BIN)/dbtool migrate --all
 	$(BIN)/dbtool status --all
+
+# Benchmarks against real peers (installed on demand into bench/.peers/); writes bench/RESULTS.md.
+bench: install
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .dbtool .pytest_cache

@@ -23,6 +23,7 @@ LOCAL_DIR = Path(".dbtool") / "local"
 _SERVICE_KEYS = {
     "dialect", "migrations", "snapshot", "naming", "url_env", "targets", "prelude",
     "schemas", "history_schema", "history_table", "lint", "wrangler", "binding", "description",
+    "exposed_schemas",
 }
 _TARGET_KEYS = {"url_env", "prelude", "description"}
 _TOP_KEYS = {"services", "scratch_url_env", "scratch_url", "lock_timeout"}
@@ -51,6 +52,7 @@ class Service:
     targets: tuple[Target, ...] = ()
     prelude: Path | None = None
     schemas: tuple[str, ...] = ("public",)
+    exposed_schemas: tuple[str, ...] = ()  # schemas an HTTP API (PostgREST/Supabase) serves
     history_schema: str = "public"
     history_table: str = "d1_migrations"
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -150,12 +152,14 @@ def _build_project(data: dict[str, Any], path: Path) -> Project:
     _check_keys(data, _TOP_KEYS, "top level", loc)
     services_data = data.get("services", {})
     if not isinstance(services_data, dict):
-        raise ConfigError("'services' must be a table of [services.NAME] sections", location=loc)
+        raise ConfigError("'services' must be a table of [services.NAME] sections", location=loc,
+                          hint='write [services.NAME] with dialect = "sqlite" | "d1" | "postgres"')
     root = path.parent
     services = tuple(_build_service(name, body, root, loc) for name, body in services_data.items())
     timeout = data.get("lock_timeout", 30.0)
-    if not isinstance(timeout, int | float) or timeout < 0:
-        raise ConfigError("lock_timeout must be a non-negative number of seconds", location=loc)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 <= timeout <= 1e6:
+        raise ConfigError(f"lock_timeout must be a number of seconds from 0 to 1000000, got {timeout!r}",
+                          location=loc, hint="e.g. lock_timeout = 30")
     return Project(root=root, path=path, services=services,
                    scratch_url_env=str(data.get("scratch_url_env", "DBTOOL_SCRATCH_URL")),
                    lock_timeout=float(timeout),
@@ -174,7 +178,8 @@ def _check_keys(body: dict[str, Any], allowed: set[str], where: str, loc: Source
 def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Service:
     where = f"[services.{name}]"
     if not isinstance(body, dict):
-        raise ConfigError(f"{where} must be a table", location=loc)
+        raise ConfigError(f"{where} must be a table", location=loc,
+                          hint=f'write {where} on its own line, then dialect = "…" below it')
     _check_keys(body, _SERVICE_KEYS, where, loc)
     dialect = body.get("dialect")
     if dialect not in DIALECTS:
@@ -187,8 +192,15 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
     migrations = root / str(body.get("migrations", f"migrations/{name}"))
     targets = _build_targets(name, body, loc)
     schemas = body.get("schemas", ["public"])
-    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
-        raise ConfigError(f"{where} schemas must be a list of schema names", location=loc)
+    exposed = body.get("exposed_schemas", [])
+    for key, value in (("schemas", schemas), ("exposed_schemas", exposed)):
+        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
+            raise ConfigError(f"{where} {key} must be a list of schema names", location=loc,
+                              hint=f'e.g. {key} = ["public"]')
+    unknown = sorted(set(exposed) - set(schemas))
+    if unknown:
+        raise ConfigError(f"{where} exposed_schemas names {unknown[0]!r}, which is not in schemas",
+                          location=loc, hint="add it to schemas, so that dbtool inspects it")
     return Service(
         name=name,
         dialect=dialect,
@@ -198,6 +210,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         targets=targets,
         prelude=root / str(body["prelude"]) if body.get("prelude") else None,
         schemas=tuple(schemas),
+        exposed_schemas=tuple(exposed),
         history_schema=str(body.get("history_schema", "public")),
         history_table=str(body.get("history_table", "d1_migrations")),
         lint=dict(body.get("lint", {})),
@@ -228,11 +241,12 @@ def _build_targets(name: str, body: dict[str, Any], loc: SourceLocation) -> tupl
     raw_targets = body.get("targets", {})
     if not isinstance(raw_targets, dict):
         raise ConfigError(f"[services.{name}] targets must be [services.{name}.targets.NAME] tables",
-                          location=loc)
+                          location=loc, hint=f'write [services.{name}.targets.prod] with url_env = "…"')
     for tname, tbody in raw_targets.items():
         where = f"[services.{name}.targets.{tname}]"
         if not isinstance(tbody, dict):
-            raise ConfigError(f"{where} must be a table", location=loc)
+            raise ConfigError(f"{where} must be a table", location=loc,
+                              hint=f'write {where} on its own line, then url_env = "…" below it')
         _check_keys(tbody, _TARGET_KEYS, where, loc)
         if not tbody.get("url_env"):
             raise ConfigError(f"{where} needs url_env, the environment variable holding its URL",

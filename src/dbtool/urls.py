@@ -89,7 +89,7 @@ def parse_url(raw: str) -> DatabaseUrl:
     if SCHEMES[scheme] == "postgres" and not parts.hostname and "host" not in dict(parse_qsl(parts.query)):
         raise UrlError(
             f"URL {secrets.mask(raw)} names no host",
-            hint="write postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE",
+            hint="write postgresql://USER:PASSWORD@HOST:PORT/DATABASE (password and port optional)",
         )
     return DatabaseUrl(
         raw=raw,

@@ -46,7 +46,15 @@ def _global(
 
 
 def _register() -> None:
-    from dbtool.cli import introspect_cmd, lint_cmd, migrate_cmd, new_cmd, schema_cmds, status_cmd
+    from dbtool.cli import (
+        history_cmds,
+        introspect_cmd,
+        lint_cmd,
+        migrate_cmd,
+        new_cmd,
+        schema_cmds,
+        status_cmd,
+    )
 
     migrate_cmd.register(app)
     status_cmd.register(app)
@@ -54,6 +62,7 @@ def _register() -> None:
     schema_cmds.register(app)
     lint_cmd.register(app)
     introspect_cmd.register(app)
+    history_cmds.register(app)
 
 
 _register()

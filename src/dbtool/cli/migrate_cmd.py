@@ -25,8 +25,8 @@ HELP = """Apply pending migrations in order, each file atomically with its histo
 
 Concurrent runs on one database wait for each other (--lock-timeout). A failing
 statement rolls its file back, names file:line:col, and exits 1; earlier files
-stay applied. Modified applied files and out-of-order pending files are refused
-unless explicitly allowed.
+stay applied. Modified, deleted or renamed applied files and out-of-order
+pending files are refused (exit 1) unless explicitly allowed.
 
 \b
 Examples:
@@ -56,6 +56,8 @@ def register(app: typer.Typer) -> None:
             "--allow-out-of-order", help="Apply pending files older than the newest applied one.")] = False,
         allow_modified: Annotated[bool, typer.Option(
             "--allow-modified", help="Proceed although applied files changed since they ran.")] = False,
+        allow_missing: Annotated[bool, typer.Option(
+            "--allow-missing", help="Proceed although applied files were deleted or renamed.")] = False,
         lock_timeout: LockTimeout = None,
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
@@ -65,7 +67,8 @@ def register(app: typer.Typer) -> None:
         from dbtool.core.migrate import migrate as run_migrate
 
         opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
-                              allow_modified=allow_modified, lock_timeout=lock_timeout,
+                              allow_modified=allow_modified, allow_missing=allow_missing,
+                              lock_timeout=lock_timeout,
                               prelude=prelude, include_sql=sql)
         target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
         if fmt is Format.json:

@@ -18,6 +18,7 @@ ones. The name is slugified; an existing file is never overwritten.
 Examples:
   dbtool new api "add goal progress"      # migrations/api/0011_add_goal_progress.sql
   dbtool new --dir supabase/migrations add_buckets
+  dbtool new api "add goal progress" --with-down   # + migrations/api/down/0011_….sql
 """
 
 
@@ -28,6 +29,8 @@ def register(app: typer.Typer) -> None:
         args: Annotated[list[str], typer.Argument(help="SERVICE NAME, or just NAME with --dir.",
                                                   show_default=False)],
         folder: Dir = None,
+        with_down: Annotated[bool, typer.Option(
+            "--with-down", help="Also create down/<same name>.sql, the rollback file.")] = False,
         fmt: OutputFormat = Format.text,
     ) -> None:
         from dbtool.config import Service, load_project
@@ -44,8 +47,10 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("expected SERVICE NAME", hint='e.g. dbtool new api "add goal progress"')
             service = load_project(ctx.obj.get("config")).service(args[0])
             label = args[1]
-        path = new_migration(service, label)
+        path = new_migration(service, label, with_down=with_down)
+        down = path.parent / "down" / path.name if with_down else None
         if fmt is Format.json:
-            emit_json({"service": service.name, "path": str(path), "name": path.name})
+            emit_json({"service": service.name, "path": str(path), "name": path.name,
+                       "down": str(down) if down else None})
         else:
-            line(f"created {path}")
+            line(f"created {path}" + (f" and {down}" if down else ""))

@@ -29,8 +29,19 @@ Dir = Annotated[Path | None, typer.Option(
     "--dir", help="Ad-hoc migrations folder (with --url): no dbtool.toml needed.",
     file_okay=False)]
 OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="text for people, json for scripts.")]
+MAX_LOCK_TIMEOUT = 1_000_000  # seconds (11.6 days): also keeps SQLite's busy timeout in range
+
+
+def _seconds(value: float | None) -> float | None:
+    """A finite, non-negative number of seconds (`nan` and `inf` parse as floats)."""
+    if value is not None and not 0 <= value <= MAX_LOCK_TIMEOUT:
+        raise typer.BadParameter(f"{value:g} is not a number of seconds from 0 to {MAX_LOCK_TIMEOUT}")
+    return value
+
+
 LockTimeout = Annotated[float | None, typer.Option(
-    "--lock-timeout", help="Seconds to wait for another run's lock before exiting 3.", min=0)]
+    "--lock-timeout", help="Seconds to wait for another run's lock before exiting 3.",
+    callback=_seconds)]
 PersistTo = Annotated[Path | None, typer.Option(
     "--persist-to", help="Like wrangler's --persist-to: the folder that replaces .wrangler/state "
     "for d1-local targets (relative to the current directory).", file_okay=False)]

@@ -36,7 +36,10 @@ AUDIT_HELP = """Compare a database with its snapshot: the live target when --tar
 is given, else a scratch database built from the migrations. Every difference
 is a typed change (missing / extra / changed table, column, constraint, index,
 view, trigger, function, policy …) with old and new values; on a live target
-also history integrity (modified, missing, pending migrations).
+also history integrity (modified, missing, pending migrations). Postgres
+services also get a security audit (codes SEC101-SEC104): tables in
+`exposed_schemas` without row-level security or without any policy, policies
+that let `anon` write, and SECURITY DEFINER functions without a fixed search_path.
 
 \b
 Examples:
@@ -112,12 +115,15 @@ def _render_audit(results, fmt: CiFormat) -> None:
         if fmt is CiFormat.github:
             _github_changes(r)
             continue
-        verdict = "clean" if r.clean else f"{len(r.changes) + len(r.history)} difference(s)"
+        count = len(r.changes) + len(r.history) + len(r.security)
+        verdict = "clean" if r.clean else f"{count} problem(s)"
         line(f"{r.service} ({r.source} vs {r.snapshot}): {verdict}")
         for change in r.changes:
             line(f"  {change.kind.value:8} {change.describe()}")
         for item in r.history:
             line(f"  history  {item['migration']}: {item['state']}")
+        for finding in r.security:
+            line(f"  security {finding.describe()}")
 
 
 def _github_changes(result) -> None:
@@ -133,6 +139,9 @@ def _github_changes(result) -> None:
              f"{change.describe()}")
     for item in result.history:
         line(f"::error title=migration history ({result.service})::{item['migration']} is {item['state']}")
+    for finding in result.security:
+        line(f"::error title=security {finding.code} ({result.service})::{finding.object}: "
+             f"{finding.message} — {finding.hint}")
 
 
 def _section(change) -> str:

@@ -75,7 +75,7 @@ def _render(result) -> None:
     if not result.exists:
         title += " — database not created yet"
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("migration", "state", "applied at", "note"):
+    for column in ("migration", "state", "applied at", "source", "note"):
         table.add_column(column)
     for state in result.states:
         notes = []
@@ -85,5 +85,17 @@ def _render(result) -> None:
             notes.append("unverified (no checksum recorded)")
         style = _STYLE.get(state.state.value, "")
         table.add_row(state.name, f"[{style}]{state.state.value}[/]",
-                      state.applied.applied_at if state.applied else "", "; ".join(notes))
+                      state.applied.applied_at if state.applied else "", _source(state), "; ".join(notes))
     console().print(table)
+
+
+def _source(state) -> str:
+    """Who recorded the row: dbtool, wrangler (unverified), supabase/dbmate (adopted or not) …"""
+    row = state.applied
+    if row is None:
+        return ""
+    if row.checksum is None:
+        return f"{row.source} (unverified)" if row.source == "wrangler" else f"{row.source} (not adopted)"
+    if row.source in ("wrangler", "supabase", "dbmate"):
+        return f"{row.source} (adopted)"
+    return row.source.replace("-forced", " (forced)")

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from dbtool.config import load_project
+from dbtool.core.history_ops import refuse_unadopted
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
@@ -23,6 +24,7 @@ class MigrateOptions:
     dry_run: bool = False
     allow_out_of_order: bool = False
     allow_modified: bool = False
+    allow_missing: bool = False  # proceed although applied files were deleted or renamed
     lock_timeout: float | None = None  # None: the project's lock_timeout (default 30 s)
     prelude: bool = False  # force the service prelude (local/scratch builds)
     include_sql: bool = False  # put each planned statement in the plan (dry run --sql)
@@ -71,6 +73,8 @@ def _pending(states: list[MigrationState], opts: MigrateOptions) -> list[Migrati
             hint="restore the files, or record the new checksums with `dbtool repair` "
                  "(or pass --allow-modified)",
         )
+    if not opts.allow_missing:
+        _refuse_missing(states)
     late = [s.name for s in states if s.state is State.OUT_OF_ORDER]
     if late and not opts.allow_out_of_order:
         raise HistoryConflict(
@@ -80,12 +84,31 @@ def _pending(states: list[MigrationState], opts: MigrateOptions) -> list[Migrati
     todo = [s.file for s in states if s.state in (State.PENDING, State.OUT_OF_ORDER) and s.file]
     if opts.to is None:
         return todo
-    names = [s.name for s in states]
-    if opts.to not in names:
+    limit = next((s.file.version for s in states if s.name == opts.to and s.file), None)
+    if limit is None:
         raise UsageError(f"--to {opts.to!r} names no migration file of this service",
                          hint="give a file name as `dbtool status` lists it")
-    limit = next(s.file.version for s in states if s.name == opts.to and s.file)
     return [f for f in todo if f.version <= limit]
+
+
+def _refuse_missing(states: list[MigrationState]) -> None:
+    """An applied file that was deleted or renamed: the name is a migration's identity,
+    so a renamed file would run a second time under its new name."""
+    missing = [s for s in states if s.state is State.MISSING]
+    if not missing:
+        return
+    waiting = {s.file.checksum: s.name for s in states
+               if s.state in (State.PENDING, State.OUT_OF_ORDER) and s.file}
+    renamed = [(s.name, waiting[s.applied.checksum]) for s in missing
+               if s.applied and s.applied.checksum in waiting]
+    if renamed:
+        old, new = renamed[0]
+        what = f"applied migration {old} was renamed to {new} (same content), which would run it again"
+    else:
+        what = f"applied migration(s) have no file any more: {', '.join(s.name for s in missing)}"
+    raise HistoryConflict(
+        what, hint="restore the file under its applied name (the name is a migration's identity), "
+                   "or fix the history with `dbtool mark`; --allow-missing proceeds anyway")
 
 
 def _load_all(files: list[MigrationFile], splitter: str) -> list[LoadedMigration]:
@@ -121,6 +144,7 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
     try:
         states = compute_states(files, engine.history())
+        refuse_unadopted(engine, files, states, service.name)
         pending = _pending(states, opts)
         loaded = _load_all(pending, engine.capabilities.splitter)
         _check_rules(engine.capabilities, loaded)

@@ -97,11 +97,12 @@ class AuditResult:
     snapshot: str = ""
     changes: list[Any] = field(default_factory=list)  # dbtool.diff.Change
     history: list[dict[str, str]] = field(default_factory=list)
+    security: list[Any] = field(default_factory=list)  # dbtool.core.security.SecurityFinding
     skip_reason: str | None = None
 
     @property
     def clean(self) -> bool:
-        return not self.changes and not self.history
+        return not self.changes and not self.history and not self.security
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -110,33 +111,40 @@ class AuditResult:
             "skip_reason": self.skip_reason,
             "changes": [change_dict(c) for c in self.changes],
             "history": self.history,
+            "security": [f.to_dict() for f in self.security],
         }
 
 
 def change_dict(change: Any) -> dict[str, Any]:
-    return {
-        "kind": change.kind.value, "object_type": change.object_type.value,
-        "path": list(change.path), "field": change.field,
-        "expected": _plain(change.expected), "actual": _plain(change.actual),
-        "message": change.describe(),
-    }
+    """A change as JSON; `message` is the one-line description users see in text output."""
+    data = change.to_dict()
+    data["message"] = data.pop("description")
+    return data
 
 
-def _plain(value: Any) -> Any:
-    from dbtool.model import to_plain
-
-    return to_plain(value)
-
-
-def _history_problems(service: Service, target: ResolvedTarget) -> list[dict[str, str]]:
+def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]]]:
+    """Schema and history problems from ONE snapshot of the live database, so a
+    concurrent migrate cannot commit between the two reads (a torn report)."""
     files, _ = discover(service.migrations, service.naming)
-    engine = open_engine(target.url, service.dialect, history_table=service.history_table,
+    engine = open_engine(url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema)
     try:
-        states = compute_states(files, engine.history())
+        with engine.read_view():
+            schema = engine.inspect(service.schemas)
+            applied = engine.history()
     finally:
         engine.close()
-    return [{"migration": s.name, "state": s.state.value} for s in states if s.state is not State.APPLIED]
+    states = compute_states(files, applied)
+    return schema, [{"migration": s.name, "state": s.state.value}
+                    for s in states if s.state is not State.APPLIED]
+
+
+def _security(service: Service, schema: Any) -> list[Any]:
+    if service.dialect != "postgres":
+        return []
+    from dbtool.core.security import audit_security
+
+    return audit_security(schema, schemas=service.schemas, exposed=service.exposed_schemas)
 
 
 def audit_target(target: ResolvedTarget, project: Project | None, live: bool) -> AuditResult:
@@ -150,13 +158,15 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
         return result
     expected = snapshot.load(path).schema
     try:
-        actual = inspect_url(service, target.url) if live else build_and_inspect(service, project)
+        if live:
+            actual, result.history = _read_live(service, target.url)
+        else:
+            actual = build_and_inspect(service, project)
     except ScratchUnavailable as exc:
         result.skip_reason = exc.one_line()
         return result
     result.changes = diff.diff(expected, actual)
-    if live:
-        result.history = _history_problems(service, target)
+    result.security = _security(service, actual)
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dbtool.config import load_project
+from dbtool.core.history_ops import history_with_foreign
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.migrations.files import discover
@@ -27,8 +28,9 @@ class ServiceStatus:
 
     @property
     def needs_attention(self) -> bool:
-        """Anything pending, modified, missing or out of order."""
-        return any(s.state is not State.APPLIED for s in self.states)
+        """Anything pending, modified, missing or out of order — or applied by another tool
+        (Supabase, dbmate) and not adopted yet, which `migrate` refuses."""
+        return any(s.state is not State.APPLIED or _unadopted(s) for s in self.states)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -49,7 +51,7 @@ def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> Service
                          history_schema=service.history_schema, lock_timeout=lock_timeout)
     try:
         result.exists = engine.exists()
-        result.states = compute_states(files, engine.history())
+        result.states = compute_states(files, history_with_foreign(engine, files))
     finally:
         engine.close()
     return result
@@ -60,3 +62,8 @@ def status(spec: TargetSpec) -> list[ServiceStatus]:
     project = None if spec.dir is not None else load_project(spec.config)
     timeout = project.lock_timeout if project else 30.0
     return [status_target(t, timeout) for t in resolve(spec, project)]
+
+
+def _unadopted(state: MigrationState) -> bool:
+    row = state.applied
+    return row is not None and row.checksum is None and row.source in ("supabase", "dbmate")

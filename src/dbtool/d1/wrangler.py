@@ -89,7 +89,8 @@ def read_config(path: Path) -> dict[str, Any]:
                               hint="fix the wrangler config syntax") from exc
     data = parse_jsonc(text, path)
     if not isinstance(data, dict):
-        raise ConfigError("a wrangler config must be a JSON object", location=SourceLocation(path))
+        raise ConfigError("a wrangler config must be a JSON object", location=SourceLocation(path),
+                          hint='wrap the settings in { … }, e.g. { "name": "worker", "d1_databases": [] }')
     return data
 
 
@@ -161,7 +162,8 @@ def find_binding(path: Path, name: str | None = None) -> D1Binding:
     entries = read_config(config_path).get("d1_databases") or []
     where = SourceLocation(config_path)
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise ConfigError("d1_databases must be a list of tables", location=where)
+        raise ConfigError("d1_databases must be a list of tables", location=where,
+                          hint='write [[d1_databases]] with binding = "DB" and database_name = "…"')
     if not entries:
         raise ConfigError("the wrangler config declares no d1_databases", location=where,
                           hint="add a [[d1_databases]] entry with binding and database_name")

@@ -11,7 +11,9 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from dbtool.migrations.audit import HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.foreign import ForeignRow
 from dbtool.migrations.history import AppliedMigration
 
 
@@ -64,6 +66,38 @@ class Engine(Protocol):
         """Run statements in one transaction without recording history (preludes)."""
 
     def close(self) -> None: ...
+
+    def read_view(self) -> AbstractContextManager[None]:
+        """Make the reads inside one snapshot, so a reader (status, audit, introspect)
+        never sees the schema before another run's COMMIT and the history after it."""
+
+    # -- history management (adopt, baseline, mark, repair, rollback) ----------------------
+    # Each write is one transaction (on remote D1: one request) together with its
+    # audit rows in `dbtool_history_log`, which the first write creates.
+
+    def foreign_history(self) -> list[ForeignRow]:
+        """Rows of other tools' histories (Supabase, dbmate) this database holds. Never writes."""
+
+    def history_bodies(self, names: Sequence[str]) -> dict[str, str]:
+        """The texts recorded when these rows were written (rows without one left out)."""
+
+    def history_log(self) -> list[dict[str, Any]]:
+        """The audit trail, oldest first; empty when the log table does not exist."""
+
+    def record(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
+        """Insert (or complete) history rows without running the files, all or nothing."""
+
+    def set_checksums(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
+        """Record new checksums and texts for rows that exist (a wrangler row gains its side row)."""
+
+    def unrecord(self, name: str, log: LogEntry) -> None:
+        """Delete one history row."""
+
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
+        """Run a rollback file and delete `name`'s history row atomically (or neither).
+
+        `applied` is False when another run removed the row first (nothing ran).
+        """
 
 
 def iter_rows(cursor) -> Iterator[tuple]:  # small helper for DB-API cursors

@@ -41,3 +41,7 @@ class D1LocalEngine(SqliteEngine):
     def _record(self, conn: sqlite3.Connection, migration: LoadedMigration, started: float) -> None:
         super()._record(conn, migration, started)
         local.bump_bookmark(conn)
+
+    def _after_write(self, conn: sqlite3.Connection) -> None:
+        """A history change (adopt, mark, rollback …) is one D1 request too."""
+        local.bump_bookmark(conn)

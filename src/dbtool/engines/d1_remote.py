@@ -29,9 +29,18 @@ from dbtool import __version__
 from dbtool.d1.locate import clean_message, locate
 from dbtool.d1.remote import D1Client, D1SqlError
 from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.engines.history_d1_remote import D1RemoteHistoryOps
+from dbtool.engines.history_sqlite import (
+    applied_from_row,
+    columns_in_ddl,
+    history_sql,
+    side_upgrades,
+)
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
 from dbtool.errors import ConnectionFailed, MigrationFailed, SourceLocation
+from dbtool.migrations.audit import limited
 from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.foreign import DBMATE_TABLE
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
 
@@ -49,7 +58,7 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-class D1RemoteEngine:
+class D1RemoteEngine(D1RemoteHistoryOps):
     """The Engine protocol over D1's REST API."""
 
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
@@ -71,20 +80,16 @@ class D1RemoteEngine:
         """Nothing to release: every request is its own connection."""
 
     def history(self) -> list[AppliedMigration]:
-        tables = {r["name"] for r in self.client.rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)",
-            [self.table, SIDE_TABLE])}
+        tables = {r["name"]: r["sql"] for r in self.client.rows(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+            [self.table, SIDE_TABLE, DBMATE_TABLE])}
+        self._seen_tables = set(tables)  # spares foreign_history() a round trip
+        side = tables.get(SIDE_TABLE)
+        self._side_upgrades = [] if side is None else side_upgrades(columns_in_ddl(side))
         if self.table not in tables:
             return []
-        self._history_ready = SIDE_TABLE in tables
-        table = _ident(self.table)
-        if SIDE_TABLE in tables:
-            sql = (f"SELECT m.name, m.applied_at, x.checksum, x.duration_ms, x.applied_by "
-                   f"FROM {table} AS m LEFT JOIN {SIDE_TABLE} AS x ON x.name = m.name ORDER BY m.id")
-        else:
-            sql = (f"SELECT name, applied_at, NULL AS checksum, NULL AS duration_ms, "
-                   f"NULL AS applied_by FROM {table} ORDER BY id")
-        return [_applied(row) for row in self.client.rows(sql)]
+        self._history_ready = side is not None
+        return [applied_from_row(row) for row in self.client.rows(history_sql(_ident(self.table), side))]
 
     def inspect(self, schemas: Sequence[str] = ()) -> Any:
         """The schema model read over the API with the SQLite inspector's catalog queries."""
@@ -95,6 +100,11 @@ class D1RemoteEngine:
     def query_runner(self) -> D1Client:
         """The REST QueryRunner (`rows(sql, params)`) for inspection and reports."""
         return self.client
+
+    @contextmanager
+    def read_view(self) -> Iterator[None]:
+        """D1 offers no read transaction across requests: each read is its own snapshot."""
+        yield
 
     # -- writing ------------------------------------------------------------------------
     @contextmanager
@@ -113,6 +123,7 @@ class D1RemoteEngine:
                 return ApplyOutcome(name, False, 0.0, 0)
             raise self._failure(migration, exc) from None
         self._history_ready = True
+        self._side_upgrades = []
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
@@ -134,12 +145,13 @@ class D1RemoteEngine:
         comment cannot swallow the separator.
         """
         parts = [] if self._history_ready else [wrangler_history_ddl(_ident(self.table)), SIDE_DDL + ";"]
+        parts += [f"{statement};" for statement in self._upgrades()]  # an older side table
         parts += [f"{s.sql}\n;" for s in migration.statements]
         file = migration.file
         parts.append(f"INSERT INTO {_ident(self.table)} (name) VALUES ({_literal(file.name)});")
-        row = (file.name, file.checksum, None, _user(), __version__)
+        row = (file.name, file.checksum, None, _user(), __version__, limited(migration.text), "dbtool")
         parts.append(f"INSERT OR REPLACE INTO {SIDE_TABLE} "
-                     f"(name, checksum, duration_ms, applied_by, tool_version) "
+                     f"(name, checksum, duration_ms, applied_by, tool_version, body, source) "
                      f"VALUES ({', '.join(_literal(v) for v in row)});")
         return "\n".join(parts)
 
@@ -171,15 +183,6 @@ class D1RemoteEngine:
             location=location,
             hint=f"{first}; D1 rolled the file back, earlier files stay applied",
         )
-
-
-def _applied(row: dict[str, Any]) -> AppliedMigration:
-    checksum = row.get("checksum")
-    duration = row.get("duration_ms")
-    at = row.get("applied_at")
-    return AppliedMigration(str(row["name"]), None if at is None else str(at), checksum,
-                            None if duration is None else round(duration), row.get("applied_by"),
-                            "dbtool" if checksum is not None else "wrangler")
 
 
 def _user() -> str:

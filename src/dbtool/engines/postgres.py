@@ -5,6 +5,7 @@ a `dbtool_migrations` history table written in the same transaction as the file.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,7 +13,17 @@ from typing import Any
 
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
-from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation
+from dbtool.engines.history_postgres import PostgresHistoryOps
+from dbtool.errors import (
+    ConnectionFailed,
+    DbtoolError,
+    LockTimeout,
+    MigrationFailed,
+    SourceLocation,
+    UrlError,
+)
+from dbtool.faults import fault
+from dbtool.migrations.audit import limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
@@ -36,7 +47,9 @@ def history_ddl(schema: str) -> list[str]:
         "  applied_at timestamptz NOT NULL DEFAULT now(),\n"
         "  duration_ms double precision,\n"
         "  applied_by text NOT NULL DEFAULT current_user,\n"
-        "  tool_version text\n"
+        "  tool_version text,\n"
+        "  body text,\n"  # the applied text, for repair's line diff (NULL: not known)
+        "  source text\n"  # how the row got here: dbtool, supabase, dbmate, baseline ...
         ")",
     ]
 
@@ -52,9 +65,19 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> 
         raise connection_error(url, exc) from None
 
 
-def connection_error(url: DatabaseUrl, exc: BaseException) -> ConnectionFailed:
+_BAD_OPTION = re.compile(r"invalid (URI query parameter|connection option|\w+ value)|"
+                         r"invalid value for parameter")
+
+
+def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
+    """One line for a failed connect: exit 3 when the server cannot be reached or
+    refuses us, exit 2 when the URL itself is wrong (an option libpq rejects)."""
     text = secrets.mask(" ".join(str(exc).split()))
     where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if _BAD_OPTION.search(text):
+        return UrlError(f"the URL {url.display} has an option PostgreSQL rejects: "
+                        f"{text.removeprefix('connection is bad: ')}",
+                        hint="fix or remove that query parameter (see libpq's connection parameters)")
     if "password authentication failed" in text or "no password supplied" in text:
         return ConnectionFailed(f"authentication failed for user {url.username!r} at {where}",
                                 hint="check the user and password in the URL")
@@ -68,7 +91,7 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> ConnectionFailed:
                             hint="check that the server is running and the host/port are right")
 
 
-class PostgresEngine:
+class PostgresEngine(PostgresHistoryOps):
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
                  history_table: str = HISTORY_TABLE, history_schema: str = "public",
                  lock_timeout: float = 30.0) -> None:
@@ -97,19 +120,41 @@ class PostgresEngine:
 
     def history(self) -> list[AppliedMigration]:
         with self.conn.cursor() as cur:
-            cur.execute("SELECT to_regclass(%s)", (f"{_ident(self.schema)}.{HISTORY_TABLE}",))
-            if cur.fetchone()[0] is None:
+            # `source` arrived after the first release: an older table reads it as NULL
+            cur.execute("SELECT to_regclass(%s), EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+                        "to_regclass(%s) AND attname = 'source' AND NOT attisdropped)",
+                        (self.table, self.table))
+            exists, has_source = cur.fetchone()
+            if exists is None:
                 return []
-            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by "
-                        f"FROM {self.table} ORDER BY id")
-            return [AppliedMigration(n, a, c, None if d is None else round(d), b)
-                    for n, a, c, d, b in cur.fetchall()]
+            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
+                        f"{'source' if has_source else 'NULL'} FROM {self.table} ORDER BY id")
+            return [AppliedMigration(n, a, c, None if d is None else round(d), b, s or "dbtool")
+                    for n, a, c, d, b, s in cur.fetchall()]
 
     def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
         """The schema model of the service's schemas, dbtool's history table left out."""
         from dbtool.inspect import inspect_postgres
 
-        return inspect_postgres(self.conn, tuple(schemas), exclude={HISTORY_TABLE})
+        with self.read_view():
+            return inspect_postgres(self.conn, tuple(schemas), exclude={HISTORY_TABLE})
+
+    @contextmanager
+    def read_view(self) -> Iterator[None]:
+        """One REPEATABLE READ, read-only snapshot for every read inside: the catalog
+        queries (and history) see one moment, never both sides of a concurrent COMMIT."""
+        from psycopg.pq import TransactionStatus
+
+        conn = self.conn
+        if conn.info.transaction_status != TransactionStatus.IDLE:
+            yield  # already inside a transaction: its snapshot rules
+            return
+        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        try:
+            yield
+        finally:
+            if not conn.closed and conn.info.transaction_status != TransactionStatus.IDLE:
+                conn.execute("ROLLBACK")
 
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
@@ -126,6 +171,7 @@ class PostgresEngine:
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
         try:
+            fault("while-locked")
             yield
         finally:
             if self._conn is not None and not self._conn.closed:
@@ -137,12 +183,16 @@ class PostgresEngine:
         conn = self.conn
         if not migration.transactional:
             return self._apply_autocommit(migration, started)
+        fault("before-file")
         with conn.transaction():
             self._ensure_history(conn)
             if self._is_recorded(conn, name):
                 return ApplyOutcome(name, False, 0.0, 0)
             self._run(conn, migration)
+            fault("after-statements")
             self._record(conn, migration, started)
+            fault("after-history")
+        fault("after-commit")
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000, len(migration.statements))
 
     def _apply_autocommit(self, migration: LoadedMigration, started: float) -> ApplyOutcome:
@@ -160,6 +210,7 @@ class PostgresEngine:
     def _ensure_history(self, conn: Any) -> None:
         for ddl in history_ddl(self.schema):
             conn.execute(ddl)
+        self._upgrade_history(conn)
 
     def _is_recorded(self, conn: Any, name: str) -> bool:
         row = conn.execute("SELECT to_regclass(%s)", (f"{_ident(self.schema)}.{HISTORY_TABLE}",)).fetchone()
@@ -171,6 +222,8 @@ class PostgresEngine:
         import psycopg
 
         for index, statement in enumerate(migration.statements):
+            if index:
+                fault("inside-file")
             try:
                 conn.execute(statement.sql, prepare=False)
             except psycopg.Error as exc:
@@ -201,10 +254,10 @@ class PostgresEngine:
 
     def _record(self, conn: Any, migration: LoadedMigration, started: float) -> None:
         conn.execute(
-            f"INSERT INTO {self.table} (name, version, checksum, duration_ms, tool_version) "
-            "VALUES (%s, %s, %s, %s, %s)",
+            f"INSERT INTO {self.table} (name, version, checksum, duration_ms, tool_version, body, "
+            "source) VALUES (%s, %s, %s, %s, %s, %s, 'dbtool')",
             (migration.file.name, migration.file.version_text, migration.file.checksum,
-             round((time.perf_counter() - started) * 1000, 3), __version__),
+             round((time.perf_counter() - started) * 1000, 3), __version__, limited(migration.text)),
         )
 
     def run_script(self, statements: Sequence, *, source: str) -> None:

@@ -19,7 +19,15 @@ from urllib.parse import quote
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.engines.history_sqlite import (
+    SqliteHistoryOps,
+    applied_from_row,
+    history_sql,
+    upgrade_side_table,
+)
 from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation, UrlError
+from dbtool.faults import fault
+from dbtool.migrations.audit import limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
@@ -28,6 +36,9 @@ if TYPE_CHECKING:
     from dbtool.model import Schema
 
 SIDE_TABLE = "dbtool_migrations"
+# SQLITE_READONLY_ROLLBACK / SQLITE_READONLY_RECOVERY: a read-only connection met a
+# crashed writer's hot journal or an unrecovered WAL index.
+_NEEDS_RECOVERY = frozenset({776, 264})
 
 
 def wrangler_history_ddl(table: str) -> str:
@@ -48,7 +59,9 @@ SIDE_DDL = (
     "  duration_ms REAL,\n"
     "  applied_by TEXT,\n"
     "  tool_version TEXT,\n"
-    "  applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP\n"
+    "  applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,\n"
+    "  body TEXT,\n"  # the applied text, for repair's line diff (NULL: not known)
+    "  source TEXT\n"  # how the row got here: dbtool, wrangler, supabase, baseline ...
     ")"
 )
 
@@ -57,7 +70,7 @@ def _quote_ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-class SqliteEngine:
+class SqliteEngine(SqliteHistoryOps):
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
                  history_table: str = "d1_migrations", history_schema: str = "main",
                  lock_timeout: float = 30.0) -> None:
@@ -76,22 +89,43 @@ class SqliteEngine:
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if self._conn is not None:
             return self._conn
+        if self.path.is_dir():
+            raise UrlError(f"{self.path} is a folder, not a SQLite file",
+                           hint="point the URL at a database file, e.g. sqlite:///app.db")
         if not create and not self.path.exists():
             return None
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        mode = "rwc" if create else "ro"
-        uri = f"file:{quote(str(self.path.resolve()))}?mode={mode}"
         try:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None,
-                                   timeout=self.lock_timeout, check_same_thread=False)
-            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            conn = self._open("rwc" if create else "ro")
         except sqlite3.DatabaseError as exc:
-            raise self._open_error(exc) from exc
+            if create or getattr(exc, "sqlite_errorcode", None) not in _NEEDS_RECOVERY:
+                raise self._open_error(exc) from exc
+            # A writer died mid-transaction (a hot journal, or a WAL index to
+            # rebuild). Only a read-write open can restore the last committed
+            # state, which every SQLite client does on open; a reader that
+            # refused would leave status and migrate locked out after a crash.
+            try:
+                conn = self._open("rw")
+            except sqlite3.DatabaseError as again:
+                raise self._open_error(again) from again
         if self.capabilities.foreign_keys:
             conn.execute("PRAGMA foreign_keys = ON")
         if create:
             self._conn = conn
+        return conn
+
+    def _open(self, mode: str) -> sqlite3.Connection:
+        """Open the file in `mode` (ro | rw | rwc) and read the catalog once, so a bad
+        file, a lock or a crashed writer's leftovers show up here."""
+        uri = f"file:{quote(str(self.path.resolve()))}?mode={mode}"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None,
+                               timeout=self.lock_timeout, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _open_error(self, exc: sqlite3.DatabaseError) -> Exception:
@@ -122,37 +156,45 @@ class SqliteEngine:
                 conn.close()
 
     def _read_history(self, conn: sqlite3.Connection) -> list[AppliedMigration]:
-        tables = {r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
-            (self.table, SIDE_TABLE))}
+        tables = dict(conn.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
+            (self.table, SIDE_TABLE)).fetchall())
         if self.table not in tables:
             return []
-        table = _quote_ident(self.table)
-        if SIDE_TABLE in tables:
-            sql = (f"SELECT m.name, m.applied_at, x.checksum, x.duration_ms, x.applied_by "
-                   f"FROM {table} m LEFT JOIN {SIDE_TABLE} x ON x.name = m.name ORDER BY m.id")
-        else:
-            sql = f"SELECT name, applied_at, NULL, NULL, NULL FROM {table} ORDER BY id"
-        rows = []
-        for name, at, checksum, duration, by in conn.execute(sql):
-            source = "dbtool" if checksum is not None else "wrangler"
-            rows.append(AppliedMigration(name, str(at) if at is not None else None, checksum,
-                                         None if duration is None else round(duration), by, source))
-        return rows
+        cur = conn.execute(history_sql(_quote_ident(self.table), tables.get(SIDE_TABLE)))
+        names = [d[0] for d in cur.description]
+        return [applied_from_row(dict(zip(names, row, strict=True))) for row in cur.fetchall()]
 
     def inspect(self, schemas: Sequence[str] = ()) -> Schema:
         """The schema model of the database (history tables left out); empty if absent."""
         from dbtool.inspect import SqliteRunner, inspect_sqlite
 
-        conn = self._conn or self._connect(create=False)
-        if conn is None:
-            from dbtool.model import Schema
+        with self.read_view():
+            if self._conn is None:
+                from dbtool.model import Schema
 
-            return Schema()
+                return Schema()
+            return inspect_sqlite(SqliteRunner(self._conn), exclude={self.table, SIDE_TABLE})
+
+    @contextmanager
+    def read_view(self) -> Iterator[None]:
+        """One read transaction (BEGIN + a first read takes the shared lock) for every
+        read inside; a writer's COMMIT waits for it, so no read lands on both sides."""
+        owned = self._conn is None
+        conn = self._connect(create=False) if owned else self._conn
+        if conn is None or conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
         try:
-            return inspect_sqlite(SqliteRunner(conn), exclude={self.table, SIDE_TABLE})
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            self._conn = conn
+            yield
         finally:
-            if conn is not self._conn:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if owned:
+                self._conn = None
                 conn.close()
 
     # -- locking and applying ---------------------------------------------------
@@ -177,12 +219,14 @@ class SqliteEngine:
                     hint="another migrate may be running; retry or raise --lock-timeout",
                 ) from exc
             raise
+        fault("while-locked")
 
     def _ensure_history(self, conn: sqlite3.Connection) -> None:
         if not self._history_ready:
             conn.execute(wrangler_history_ddl(_quote_ident(self.table) if not self.table.isidentifier()
                                               else self.table))
             conn.execute(SIDE_DDL)
+            upgrade_side_table(conn)
 
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
         conn = self._connect(create=True)
@@ -191,6 +235,7 @@ class SqliteEngine:
         started = time.perf_counter()
         if not migration.transactional:
             return self._apply_autocommit(conn, migration, started)
+        fault("before-file")
         self._begin(conn)
         try:
             self._ensure_history(conn)
@@ -198,12 +243,15 @@ class SqliteEngine:
                 conn.execute("ROLLBACK")
                 return ApplyOutcome(name, False, 0.0, 0)
             self._run(conn, migration)
+            fault("after-statements")
             self._record(conn, migration, started)
+            fault("after-history")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        fault("after-commit")
         self._history_ready = True
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
@@ -236,7 +284,9 @@ class SqliteEngine:
         return row is not None
 
     def _run(self, conn: sqlite3.Connection, migration: LoadedMigration) -> None:
-        for statement in migration.statements:
+        for index, statement in enumerate(migration.statements):
+            if index:
+                fault("inside-file")
             try:
                 conn.execute(statement.sql)
             except sqlite3.Error as exc:
@@ -254,10 +304,10 @@ class SqliteEngine:
         name = migration.file.name
         conn.execute(f"INSERT INTO {_quote_ident(self.table)} (name) VALUES (?)", (name,))
         conn.execute(
-            f"INSERT OR REPLACE INTO {SIDE_TABLE} (name, checksum, duration_ms, applied_by, tool_version)"
-            " VALUES (?, ?, ?, ?, ?)",
+            f"INSERT OR REPLACE INTO {SIDE_TABLE} (name, checksum, duration_ms, applied_by, tool_version,"
+            " body, source) VALUES (?, ?, ?, ?, ?, ?, 'dbtool')",
             (name, migration.file.checksum, round((time.perf_counter() - started) * 1000, 3),
-             _user(), __version__),
+             _user(), __version__, limited(migration.text)),
         )
 
     def run_script(self, statements: Sequence, *, source: str) -> None:

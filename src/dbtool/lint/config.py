@@ -63,7 +63,7 @@ class LintConfig:
         schemas = data.get("exposed_schemas", list(exposed_schemas))
         if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
             raise ConfigError(f"{where} exposed_schemas must be a list of schema names",
-                              location=location)
+                              location=location, hint='e.g. exposed_schemas = ["public"]')
         return cls(frozenset(enable), frozenset(disable), severity, tuple(schemas))
 
     @classmethod
@@ -99,7 +99,8 @@ def _severities(value: Any, where: str, known: Mapping[str, type[Rule]],
         _known(code, f"{where} severity", known, location)
         if level not in _LEVELS:
             raise ConfigError(f"{where} severity of {code} must be error, warning, info or off, "
-                              f"got {level!r}", location=location)
+                              f"got {level!r}", location=location,
+                              hint=f'e.g. severity = {{ {code} = "warning" }}')
         levels[code] = _LEVELS[level]
     return levels
 

@@ -56,6 +56,7 @@ class MigrationState:
             "checksum": self.file.checksum if self.file else None,
             "recorded_checksum": self.applied.checksum if self.applied else None,
             "verified": self.verified,
+            "source": self.applied.source if self.applied else None,
             "duplicate_version": self.duplicate_version,
         }
 

@@ -1,0 +1,77 @@
+"""`baseline`: mark every file up to NAME as applied — only with proof.
+
+Flyway and Atlas take the user's word that a hand-built database matches the
+migrations. dbtool builds a scratch database from the files up to NAME, reads
+both through the inspectors and compares them with the drift differ: any
+difference refuses the baseline (and is printed); `--force` records it anyway
+and says so in the rows (`source = baseline-forced`) and the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dbtool.core.history_ops import HistoryItem, HistoryResult, Opened, opened, up_to
+from dbtool.core.targets import TargetSpec
+from dbtool.migrations.audit import HistoryEntry, LogEntry, new_batch
+
+
+def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = False) -> HistoryResult:
+    """Prove the live schema equals the files up to `to`, then record those files as applied."""
+    with opened(spec) as run:
+        result = run.result("baseline", dry_run=dry_run)
+        recorded = {a.name for a in run.engine.history()}
+        todo = [f for f in up_to(run.files, to) if f.name not in recorded]
+        if not todo:
+            result.message = f"every file up to {to} is already recorded"
+            return result
+        changes = proof(run, to)
+        result.changes = [_change_dict(c) for c in changes]
+        if changes and not force:
+            result.refused = (f"the database differs from a scratch build up to {to} in "
+                              f"{len(changes)} place(s); nothing was recorded")
+            return result
+        result.forced = bool(changes)
+        detail = "forced over differences" if changes else "schema proven identical"
+        result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
+        if not dry_run:
+            _record(run, todo, to, len(changes))
+            result.written = True
+    return result
+
+
+def proof(run: Opened, to: str) -> list[Any]:
+    """Differences between a scratch build up to `to` and the live database.
+
+    A foreign history table (dbmate's `schema_migrations`) in the live
+    database is bookkeeping, not schema, and is left out of the comparison.
+    """
+    from dbtool import diff
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.core.scratch import built_scratch
+
+    service = run.service
+    with built_scratch(service, run.project, to=to) as (url, _run):
+        expected = inspect_url(service, url)
+    actual = run.engine.inspect(service.schemas)
+    foreign = {"schema_migrations"} if any(r.source == "dbmate" for r in run.engine.foreign_history()) else set()
+    return [c for c in diff.diff(expected, actual)
+            if not (c.path and c.path[0].rsplit(".", 1)[-1] in foreign)]
+
+
+def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
+    forced = differences > 0
+    source = "baseline-forced" if forced else "baseline"
+    note = (f"forced over {differences} difference(s) from a scratch build up to {to}" if forced
+            else f"proof: live schema equals a scratch build up to {to}")
+    batch = new_batch()
+    entries = [HistoryEntry.for_file(f, source) for f in todo]
+    log = [LogEntry("baseline", e.name, None, e.checksum, forced, note, batch) for e in entries]
+    with run.engine.lock(run.lock_timeout):
+        run.engine.record(entries, log)
+
+
+def _change_dict(change: Any) -> dict[str, Any]:
+    from dbtool.core.schema_ops import change_dict
+
+    return change_dict(change)

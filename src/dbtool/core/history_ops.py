@@ -1,0 +1,186 @@
+"""Shared plumbing of the history commands (adopt, baseline, mark, repair, rollback).
+
+Each command works on one service and one database, decides everything it
+will write before it writes, and reports in one result shape, so the CLI can
+render a dry run and a real run the same way. Writes go through the engine's
+history methods: one transaction (one request on D1) with its audit rows.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from dbtool.config import Project, load_project
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.engines import open_engine
+from dbtool.errors import ConfigError, HistoryConflict, UsageError
+from dbtool.migrations.files import MigrationFile, decode, discover
+from dbtool.migrations.foreign import unadopted, with_foreign
+from dbtool.migrations.history import AppliedMigration, MigrationState
+
+DIFF_LINES = 200  # a repair diff longer than this is cut, with a note
+
+
+@dataclass
+class HistoryItem:
+    """One history row the command writes (or would write under --dry-run)."""
+
+    name: str
+    action: str  # record | checksum | unrecord | rollback | skip
+    detail: str = ""
+    old_checksum: str | None = None
+    new_checksum: str | None = None
+    diff: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "action": self.action, "detail": self.detail,
+                "old_checksum": self.old_checksum, "new_checksum": self.new_checksum,
+                "diff": self.diff}
+
+
+@dataclass
+class HistoryResult:
+    """What one history command did: `written` is True only after the commit."""
+
+    command: str
+    service: str
+    target: str
+    label: str
+    dry_run: bool = False
+    written: bool = False
+    items: list[HistoryItem] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # reported, not written: exit 1
+    warnings: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)  # baseline's drift
+    refused: str | None = None  # why nothing was written: exit 1
+    forced: bool = False
+    message: str = ""  # a one-line summary when there is nothing to list
+
+    @property
+    def writes(self) -> list[HistoryItem]:
+        return [i for i in self.items if i.action != "skip"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.refused or self.problems else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command, "service": self.service, "target": self.target,
+            "label": self.label, "dry_run": self.dry_run, "written": self.written,
+            "forced": self.forced, "refused": self.refused, "message": self.message,
+            "items": [i.to_dict() for i in self.items], "problems": self.problems,
+            "warnings": self.warnings, "changes": self.changes,
+        }
+
+
+Confirm = Callable[[HistoryResult], bool]
+
+
+def always(_result: HistoryResult) -> bool:
+    """The confirmation of `--yes` (and of library callers that decided already)."""
+    return True
+
+
+@dataclass(frozen=True)
+class Opened:
+    """One service's resolved target and its open engine."""
+
+    target: ResolvedTarget
+    project: Project | None
+    engine: Any
+    files: list[MigrationFile]
+
+    @property
+    def service(self) -> Any:
+        return self.target.service
+
+    @property
+    def lock_timeout(self) -> float:
+        return self.project.lock_timeout if self.project else 30.0
+
+    def result(self, command: str, *, dry_run: bool = False) -> HistoryResult:
+        url = self.target.url
+        return HistoryResult(command, self.service.name, url.display if url else "",
+                             self.target.label, dry_run=dry_run)
+
+
+@contextmanager
+def opened(spec: TargetSpec) -> Iterator[Opened]:
+    """Resolve exactly one service's database and open it; the engine is always closed."""
+    project = None if spec.dir is not None else load_project(spec.config)
+    if spec.all or len(spec.services) > 1:
+        raise UsageError("history commands change one service's database at a time",
+                         hint="name one service (or use --dir DIR --url URL)")
+    target = resolve(spec, project)[0]
+    service = target.service
+    if target.skipped or target.url is None:
+        raise ConfigError(f"{service.name}: {target.skip_reason}", hint="pass --url or --target")
+    files, _ = discover(service.migrations, service.naming)
+    timeout = project.lock_timeout if project else 30.0
+    engine = open_engine(target.url, service.dialect, history_table=service.history_table,
+                         history_schema=service.history_schema, lock_timeout=timeout)
+    try:
+        yield Opened(target, project, engine, files)
+    finally:
+        engine.close()
+
+
+def find_file(files: list[MigrationFile], name: str) -> MigrationFile:
+    """The migration file called `name`, or a usage error listing where to look."""
+    for file in files:
+        if file.name == name:
+            return file
+    raise UsageError(f"{name!r} names no migration file of this service",
+                     hint="give a file name as `dbtool status` lists it")
+
+
+def up_to(files: list[MigrationFile], name: str) -> list[MigrationFile]:
+    """Every file up to and including `name`, in order (the same rule as migrate --to)."""
+    limit = find_file(files, name).version
+    return [f for f in files if f.version <= limit]
+
+
+def text_of(file: MigrationFile) -> str | None:
+    try:
+        return decode(file)
+    except Exception:  # an unreadable file has no text to show
+        return None
+
+
+def line_diff(old: str | None, new: str | None, name: str) -> list[str]:
+    """A unified line diff from the applied text to the file as it is now."""
+    if old is None or new is None:
+        return []
+    lines = list(difflib.unified_diff(old.splitlines(), new.splitlines(),
+                                      f"{name} (applied)", f"{name} (now)", lineterm=""))
+    if len(lines) > DIFF_LINES:
+        lines = [*lines[:DIFF_LINES], f"... {len(lines) - DIFF_LINES} more line(s)"]
+    return lines
+
+
+# -- foreign history in status and migrate ---------------------------------------------
+def history_with_foreign(engine: Any, files: list[MigrationFile]) -> list[AppliedMigration]:
+    """dbtool's history plus Supabase/dbmate rows not adopted yet (for `status`)."""
+    applied = engine.history()
+    return with_foreign(applied, engine.foreign_history(), files)
+
+
+def refuse_unadopted(engine: Any, files: list[MigrationFile], states: list[MigrationState],
+                     service: str) -> None:
+    """Stop `migrate` from re-running files another tool (Supabase, dbmate) already applied."""
+    applied = [s.applied for s in states if s.applied is not None]
+    found = [(row, file) for row, file in unadopted(engine.foreign_history(), files, applied) if file]
+    if not found:
+        return
+    source, waiting = found[0][0].source, [file for _row, file in found]
+    names = ", ".join(f.name for f in waiting[:3]) + (" …" if len(waiting) > 3 else "")
+    raise HistoryConflict(
+        f"{len(waiting)} migration(s) are recorded as applied by {source} but not in dbtool's "
+        f"history: {names}",
+        hint=f"adopt them first: `dbtool adopt {service} --from {source}` (then --apply)",
+    )

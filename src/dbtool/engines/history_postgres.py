@@ -1,0 +1,150 @@
+"""History management on PostgreSQL: every change in one transaction with its audit row.
+
+`PostgresHistoryOps` is mixed into `PostgresEngine`. DDL is transactional in
+Postgres, so a rollback file, the removal of its `dbtool_migrations` row and
+the `dbtool_history_log` row commit together, and the log table itself is
+created by the first change that needs it, inside that same transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from dbtool import __version__
+from dbtool.engines.base import ApplyOutcome
+from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
+from dbtool.migrations.files import LoadedMigration
+from dbtool.migrations.foreign import ForeignRow, read_postgres
+
+# Columns added to dbtool_migrations after its first release (NULL for older rows).
+ADDED_COLUMNS = ("body", "source")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def log_ddl(schema: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {_ident(schema)}.{LOG_TABLE} (\n"
+        "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+        "  at timestamptz NOT NULL DEFAULT now(),\n"
+        "  action text NOT NULL,\n"
+        "  name text NOT NULL,\n"
+        "  old_checksum text,\n"
+        "  new_checksum text,\n"
+        "  forced boolean NOT NULL DEFAULT false,\n"
+        "  note text,\n"
+        "  username text,\n"
+        "  tool_version text,\n"
+        "  batch text\n"
+        ")"
+    )
+
+
+def missing_columns(conn: Any, table: str) -> list[str]:
+    """Added columns an older `dbtool_migrations` lacks (empty when the table is absent)."""
+    rows = conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+                        "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall()
+    present = {r[0] for r in rows}
+    return [c for c in ADDED_COLUMNS if present and c not in present]
+
+
+class PostgresHistoryOps:
+    """History writes for `PostgresEngine` (uses its connection, table and runner)."""
+
+    _upgraded = False  # the history table has the added columns (checked once per engine)
+
+    def _upgrade_history(self, conn: Any) -> None:
+        """ALTER an older history table once; a plain check first, so no lock is taken
+        on a table that is already up to date (status readers must never wait)."""
+        if self._upgraded:
+            return
+        for column in missing_columns(conn, self.table):
+            conn.execute(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {column} text")
+        self._upgraded = True
+
+    # -- reading ----------------------------------------------------------------------
+    def foreign_history(self) -> list[ForeignRow]:
+        """Supabase's and dbmate's histories, whichever this database has."""
+        return read_postgres(self.conn)
+
+    def history_log(self) -> list[dict[str, Any]]:
+        log = f"{_ident(self.schema)}.{LOG_TABLE}"
+        if self.conn.execute("SELECT to_regclass(%s)", (log,)).fetchone()[0] is None:
+            return []
+        cur = self.conn.execute(f"SELECT id, at::text AS at, action, name, old_checksum, new_checksum, "
+                                f"forced, note, username, tool_version, batch FROM {log} ORDER BY id")
+        names = [d.name for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def history_bodies(self, names: Sequence[str]) -> dict[str, str]:
+        if not names or self.conn.execute("SELECT to_regclass(%s)", (self.table,)).fetchone()[0] is None:
+            return {}
+        if "body" in missing_columns(self.conn, self.table):
+            return {}
+        rows = self.conn.execute(f"SELECT name, body FROM {self.table} WHERE body IS NOT NULL "
+                                 "AND name = ANY(%s)", (list(names),)).fetchall()
+        return dict(rows)
+
+    # -- writing ----------------------------------------------------------------------
+    def record(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
+        """Mark files applied (adopt, baseline, mark), all rows or none."""
+        with self.conn.transaction():
+            conn = self._prepare()
+            for e in entries:
+                conn.execute(
+                    f"INSERT INTO {self.table} (name, version, checksum, tool_version, body, source) "
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+                    "checksum = EXCLUDED.checksum, body = EXCLUDED.body, source = EXCLUDED.source",
+                    (e.name, e.version, e.checksum, __version__, e.body, e.source))
+            self._log(conn, log)
+
+    def set_checksums(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
+        """Record the current checksums (and texts) of applied files (repair)."""
+        with self.conn.transaction():
+            conn = self._prepare()
+            for e in entries:
+                conn.execute(f"UPDATE {self.table} SET checksum = %s, body = %s WHERE name = %s",
+                             (e.checksum, e.body, e.name))
+            self._log(conn, log)
+
+    def unrecord(self, name: str, log: LogEntry) -> None:
+        with self.conn.transaction():
+            conn = self._prepare()
+            conn.execute(f"DELETE FROM {self.table} WHERE name = %s", (name,))
+            self._log(conn, [log])
+
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
+        """Run a rollback file and delete `name`'s history row in one transaction."""
+        started = time.perf_counter()
+        if not migration.transactional:  # `-- dbtool:no-transaction`: statements, then the row
+            self._run(self.conn, migration, transactional=False)
+        with self.conn.transaction():
+            conn = self._prepare()
+            if not self._is_recorded(conn, name):
+                return ApplyOutcome(name, False, 0.0, 0)  # another run rolled it back first
+            if migration.transactional:
+                self._run(conn, migration)
+            conn.execute(f"DELETE FROM {self.table} WHERE name = %s", (name,))
+            self._log(conn, [log])
+        return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
+                            len(migration.statements))
+
+    def _prepare(self) -> Any:
+        """The history and log tables, created or upgraded inside the caller's transaction."""
+        conn = self.conn
+        self._ensure_history(conn)
+        conn.execute(log_ddl(self.schema))
+        return conn
+
+    def _log(self, conn: Any, entries: Sequence[LogEntry]) -> None:
+        for e in entries:
+            conn.execute(
+                f"INSERT INTO {_ident(self.schema)}.{LOG_TABLE} (action, name, old_checksum, "
+                "new_checksum, forced, note, username, tool_version, batch) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (e.action, e.name, e.old_checksum, e.new_checksum, e.forced, e.note, e.user,
+                 __version__, e.batch))
