@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -101,8 +102,7 @@ def _render_run(run, dry_run: bool, sql: bool) -> None:
 @contextmanager
 def _progress():
     """A Rich progress bar on a terminal; plain lines otherwise."""
-    out = console()
-    if not out.is_terminal:
+    if not sys.stdout.isatty():  # no Rich import for scripts and CI
         def plain(event) -> None:
             if event.kind == "applied":
                 line(f"  applied {event.name}  {event.duration_ms:.1f} ms")
@@ -113,7 +113,7 @@ def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=out, transient=True) as bar:
+                  console=console(), transient=True) as bar:
         tasks: dict[str, int] = {}
 
         def rich_listener(event) -> None:

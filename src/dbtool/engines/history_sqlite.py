@@ -153,7 +153,7 @@ class SqliteHistoryOps:
         return self._read(read, {})
 
     def _read(self, reader: Any, empty: Any) -> Any:
-        from dbtool.inspect import SqliteRunner
+        from dbtool.engines.sqlite_runner import SqliteRunner
 
         conn = self._conn or self._connect(create=False)
         if conn is None:

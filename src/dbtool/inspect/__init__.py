@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .sqlite import QueryRunner, SqliteRunner, inspect_sqlite
+from dbtool.engines.sqlite_runner import SqliteRunner
+
+from .sqlite import QueryRunner, inspect_sqlite
 
 if TYPE_CHECKING:
     from .postgres import inspect_postgres

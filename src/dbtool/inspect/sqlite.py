@@ -10,7 +10,6 @@ allows (table_xinfo, index_list, index_xinfo, foreign_key_list).
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from fnmatch import fnmatchcase
@@ -81,18 +80,6 @@ class QueryRunner(Protocol):
     """Anything that runs one SQL query and returns its rows as dicts."""
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
-
-
-class SqliteRunner:
-    """`QueryRunner` over a local `sqlite3.Connection` (any row factory)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        cur = self.conn.execute(sql, tuple(params))
-        names = [d[0] for d in cur.description or ()]
-        return [dict(zip(names, tuple(row), strict=True)) for row in cur.fetchall()]
 
 
 def is_excluded(name: str, patterns: Collection[str]) -> bool:
