@@ -1,0 +1,1 @@
+"""One-off experiments cited by bench/FINDINGS.md; not run by `make bench`."""
