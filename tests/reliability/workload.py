@@ -278,7 +278,7 @@ class PostgresTarget(Target):
         while True:
             others = self._conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()").fetchone()[0]
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'").fetchone()[0]
             locks = self._conn.execute(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
                 "(SELECT oid FROM pg_database WHERE datname = current_database())").fetchone()[0]
