@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -35,7 +36,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-peers", action="store_true", help="do not install or run the peers")
     parser.add_argument("--runs", type=int, help="measured runs per case (default 5, quick 2)")
     parser.add_argument("--budget", type=float, help="seconds of measured runs per case and size "
-                        "(default 25, quick 3); a slower case gets fewer runs")
+                        "(default 20, quick 3); a slower case gets fewer runs")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="stdout format")
     parser.add_argument("--output", type=Path, help=f"Markdown report (default {RESULTS_MD})")
     parser.add_argument("--json", type=Path, help=f"JSON results (default {RESULTS_JSON})")
@@ -46,7 +47,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.output = args.output or (WORK / "RESULTS-partial.md" if partial else RESULTS_MD)
     args.json = args.json or (WORK / "results-partial.json" if partial else RESULTS_JSON)
     args.runs = args.runs or (2 if args.quick else 5)
-    args.budget = args.budget or (3.0 if args.quick else 25.0)
+    args.budget = args.budget or (3.0 if args.quick else 20.0)
     return args
 
 
@@ -104,6 +105,8 @@ def _profiles(ctx: Context, results: list[targets.TargetResult]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
+    # SIGTERM unwinds like Ctrl-C, so every fresh database is still dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args = parse_args(argv)
     names = args.only or list(WORKLOADS)
     peers, install = _peers(args)

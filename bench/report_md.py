@@ -61,11 +61,13 @@ def growth_section(growth: Growth) -> list[str]:
         factors = [f"×{medians[b] / medians[a]:.2f}" if medians.get(a) and medians.get(b) else "—"
                    for a, b in steps]
         rows.append((label, *cells, *factors))
+    single = len({subject for subject, _ in growth.pairs}) == 1
     for subject_label, peer_label in growth.pairs:
         subject, peer = growth.medians[subject_label], growth.medians[peer_label]
+        name = "dbtool" if single else _short(subject_label)
         cells = [f"{subject[n] / peer[n]:.2f}" if subject.get(n) and peer.get(n) else "—"
                  for n in sizes]
-        rows.append((f"*{_short(subject_label)} / {_short(peer_label)}*", *cells,
+        rows.append((f"*{name} / {_short(peer_label)}*", *cells,
                      *([""] * len(steps))))
     return [f"### {growth.family}: cost by number of {unit}", "", *_table(header, rows), ""]
 
@@ -115,7 +117,9 @@ def render_section(results: Results) -> str:
     if growths:
         out += ["## Growth", "", "How each cost grows with size. Linear growth shows the size "
                 "factor minus the fixed start-up share; the ratio rows are dbtool / peer at each "
-                "size.", ""]
+                "size. Each size is measured minutes after the previous one, so a change in the "
+                "machine's load between sizes shows in the growth factors of every tool alike; "
+                "the ratios at one size come from alternated runs and are the reliable figures.", ""]
         for growth in growths:
             out += growth_section(growth)
     out += ["## Notes", ""] + [f"- {note}" for note in results.notes] + [""]

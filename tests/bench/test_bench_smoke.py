@@ -27,7 +27,7 @@ def test_quick_run_writes_tables_with_the_expected_columns(tmp_path: Path) -> No
     md, js = tmp_path / "RESULTS.md", tmp_path / "results.json"
     md.write_text("# Benchmark results\n\n" + FOREIGN)
     proc = subprocess.run(
-        [sys.executable, "-m", "bench", "--quick", "--no-peers", "--no-profile", "--only",
+        [sys.executable, "-m", "bench", "--quick", "--runs", "1", "--no-peers", "--no-profile", "--only",
          "apply-sqlite", "--format", "json", "--output", str(md), "--json", str(js),
          "--work", str(tmp_path / "work")],
         cwd=REPO, capture_output=True, text=True, timeout=120)
