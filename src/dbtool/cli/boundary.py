@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"dbtool {__version__}\n")
         sys.exit(0)
+    if args in (["--help"], ["-h"]):  # the same text click prints, stored (help_text.py)
+        from dbtool.cli import help_text
+
+        if help_text.terminal_is_wide_enough():
+            sys.stdout.write(help_text.TOP_LEVEL)
+            sys.exit(0)
     debug = "--debug" in args  # accepted anywhere on the line, not only before the command
     code = run([a for a in args if a != "--debug"], debug=debug)
     sys.exit(int(code))
@@ -45,7 +51,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
     click = _click()
 
     try:
-        result = command().main(args=args, prog_name="dbtool", standalone_mode=False)
+        result = command(args).main(args=args, prog_name="dbtool", standalone_mode=False)
     except DbtoolError as exc:
         _trace(debug)
         _stderr(f"dbtool: error: {exc.one_line()}")
@@ -55,7 +61,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
             sys.stdout.write(exc.ctx.get_help() + "\n")  # bare `dbtool`: show the help
             return ExitCode.USAGE
         hint = f"see '{exc.ctx.command_path} --help'" if exc.ctx else "see 'dbtool --help'"
-        _stderr(f"dbtool: error: {exc.format_message()} — {hint}")
+        _stderr(f"dbtool: error: {_once(exc.format_message())} — {hint}")
         return ExitCode.USAGE
     except click.ClickException as exc:
         _stderr(f"dbtool: error: {exc.format_message()}")
@@ -68,6 +74,13 @@ def run(args: list[str], *, debug: bool = False) -> int:
         _stderr(f"dbtool: internal error: {type(exc).__name__}: {exc} — rerun with --debug and report it")
         return ExitCode.PROBLEMS
     return int(result or 0)
+
+
+def _once(message: str) -> str:
+    """click and typer both append "Did you mean …?" to an unknown command; say it once."""
+    import re
+
+    return re.sub(r"(Did you mean [^?]*\?)(?:\s+\1)+", r"\1", message)
 
 
 def _trace(debug: bool) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from dbtool.cli.options import Dir, Format, OutputFormat, PersistTo, TargetName, Url
 from dbtool.cli.render import emit_json, line
-from dbtool.core.targets import TargetSpec
+
+if TYPE_CHECKING:  # imported when a command runs, so `dbtool --help` does not load the config code
+    from dbtool.core.targets import TargetSpec
 
 Service = Annotated[str | None, typer.Argument(
     help="Service name from dbtool.toml (omit with --dir).", show_default=False)]
@@ -88,6 +90,8 @@ Examples:
 
 def _spec(ctx: typer.Context, service: str | None, target: str | None, url: str | None,
           folder: Path | None, persist_to: Path | None) -> TargetSpec:
+    from dbtool.core.targets import TargetSpec
+
     return TargetSpec(services=(service,) if service else (), target=target, url=url, dir=folder,
                       config=ctx.obj.get("config") if ctx.obj else None, persist_to=persist_to)
 

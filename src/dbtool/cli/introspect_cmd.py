@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 from dbtool.cli.options import Dir, PersistTo, TargetName, Url
-from dbtool.core.targets import TargetSpec
 from dbtool.errors import UsageError
 from dbtool.secrets import mask
 
@@ -93,6 +92,7 @@ def register(app: typer.Typer) -> None:
             _write(json_schema_text(), output)
             return
         from dbtool.core.introspect import introspect as build
+        from dbtool.core.targets import TargetSpec
         from dbtool.report import render
 
         spec = TargetSpec(services=(service,) if service else (), target=target, url=url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -63,30 +64,53 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
+COLUMNS = ("migration", "state", "applied at", "source", "note")
+
+
 def _render(result) -> None:
     if result.skip_reason:
         line(f"{result.service}: skipped — {result.skip_reason}")
         return
-    from rich.table import Table
-
     counts = result.counts
     summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no migrations"
     title = f"{result.service} ({result.label}: {result.target}) — {summary}"
     if not result.exists:
         title += " — database not created yet"
+    rows = [(s.name, s.state.value, s.applied.applied_at if s.applied else "", _source(s), _note(s))
+            for s in result.states]
+    if sys.stdout.isatty():
+        _rich_table(title, rows)
+    else:  # scripts and CI logs: the same columns, without Rich's import and layout cost
+        line(title)
+        for text in aligned((COLUMNS, *rows)):
+            line(text)
+
+
+def aligned(rows: tuple[tuple[str, ...], ...]) -> list[str]:
+    """Left-aligned columns two spaces apart; trailing empty cells leave no padding."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows]
+
+
+def _rich_table(title: str, rows: list[tuple[str, ...]]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for column in ("migration", "state", "applied at", "source", "note"):
+    for column in COLUMNS:
         table.add_column(column)
-    for state in result.states:
-        notes = []
-        if state.duplicate_version:
-            notes.append("duplicate version")
-        if state.applied and not state.verified:
-            notes.append("unverified (no checksum recorded)")
-        style = _STYLE.get(state.state.value, "")
-        table.add_row(state.name, f"[{style}]{state.state.value}[/]",
-                      state.applied.applied_at if state.applied else "", _source(state), "; ".join(notes))
+    for name, state, applied_at, source, note in rows:
+        table.add_row(name, f"[{_STYLE.get(state, '')}]{state}[/]", applied_at, source, note)
     console().print(table)
+
+
+def _note(state) -> str:
+    notes = []
+    if state.duplicate_version:
+        notes.append("duplicate version")
+    if state.applied and not state.verified:
+        notes.append("unverified (no checksum recorded)")
+    return "; ".join(notes)
 
 
 def _source(state) -> str:

@@ -19,7 +19,6 @@ D1 has no lock a client could hold. Remote runs are protected instead by:
 
 from __future__ import annotations
 
-import getpass
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +37,7 @@ from dbtool.engines.history_sqlite import (
 )
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
 from dbtool.errors import ConnectionFailed, MigrationFailed, SourceLocation
-from dbtool.migrations.audit import limited
+from dbtool.migrations.audit import current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
 from dbtool.migrations.history import AppliedMigration
@@ -149,7 +148,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         parts += [f"{s.sql}\n;" for s in migration.statements]
         file = migration.file
         parts.append(f"INSERT INTO {_ident(self.table)} (name) VALUES ({_literal(file.name)});")
-        row = (file.name, file.checksum, None, _user(), __version__, limited(migration.text), "dbtool")
+        row = (file.name, file.checksum, None, current_user(), __version__, limited(migration.text), "dbtool")
         parts.append(f"INSERT OR REPLACE INTO {SIDE_TABLE} "
                      f"(name, checksum, duration_ms, applied_by, tool_version, body, source) "
                      f"VALUES ({', '.join(_literal(v) for v in row)});")
@@ -183,10 +182,3 @@ class D1RemoteEngine(D1RemoteHistoryOps):
             location=location,
             hint=f"{first}; D1 rolled the file back, earlier files stay applied",
         )
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"

