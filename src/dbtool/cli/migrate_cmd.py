@@ -21,6 +21,7 @@ from dbtool.cli.options import (
     spec,
 )
 from dbtool.cli.render import console, emit_json, line
+from dbtool.secrets import mask
 
 HELP = """Apply pending migrations in order, each file atomically with its history row.
 
@@ -97,6 +98,8 @@ def _render_run(run, dry_run: bool, sql: bool) -> None:
         line(f"{run.service}{where}: applied {len(run.applied)} migration(s) in {total:.1f} ms")
     else:
         line(f"{run.service}{where}: up to date")
+    for warning in run.warnings:
+        sys.stderr.write(mask(f"dbtool: warning: {run.service}: {warning}") + "\n")
 
 
 @contextmanager

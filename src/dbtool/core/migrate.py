@@ -52,12 +52,13 @@ class ServiceRun:
     planned: list[dict[str, object]] = field(default_factory=list)
     skip_reason: str | None = None
     prelude: str | None = None
+    warnings: list[str] = field(default_factory=list)  # done, but something needs a look
 
     def to_dict(self) -> dict[str, object]:
         return {
             "service": self.service, "target": self.target, "label": self.label,
             "status": self.status, "applied": self.applied, "planned": self.planned,
-            "skip_reason": self.skip_reason, "prelude": self.prelude,
+            "skip_reason": self.skip_reason, "prelude": self.prelude, "warnings": self.warnings,
         }
 
 
@@ -156,6 +157,7 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
             _run_prelude(engine, target, opts, run)
             _apply_all(engine, loaded, opts, run, listener)
     finally:
+        run.warnings.extend(getattr(engine, "notes", ()))  # only some engines have any
         engine.close()
     return run
 

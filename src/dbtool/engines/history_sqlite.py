@@ -20,6 +20,7 @@ from typing import Any
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome
+from dbtool.errors import LockTimeout
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry, current_user
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_sqlite
@@ -212,12 +213,26 @@ class SqliteHistoryOps:
             for statement in statements:
                 conn.execute(statement)
             self._after_write(conn)
-            conn.execute("COMMIT")
+            self._commit(conn)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         return True
+
+    def _commit(self, conn: sqlite3.Connection) -> None:
+        """In rollback-journal mode COMMIT waits (busy_timeout) for readers to let go;
+        past that the transaction is rolled back and reported as a lock timeout."""
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            conn.execute("ROLLBACK")
+            raise LockTimeout(
+                f"{self.path} is held open by a reader that did not let go within "
+                f"{self.lock_timeout:g}s, so the commit could not finish; nothing was changed",
+                hint="retry when the reader is done, or raise --lock-timeout") from exc
 
     def _after_write(self, conn: sqlite3.Connection) -> None:
         """Hook for engines that must note every write (wrangler's local bookmark)."""

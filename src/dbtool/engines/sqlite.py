@@ -80,6 +80,9 @@ class SqliteEngine(SqliteHistoryOps):
         self.lock_timeout = lock_timeout
         self._conn: sqlite3.Connection | None = None
         self._history_ready = False
+        self._wal_eligible = False  # inside lock(), until the first commit
+        self._restore_mode: str | None = None  # the journal mode to restore after the run
+        self.notes: list[str] = []  # warnings for the run's report (e.g. journal mode left as WAL)
 
     # -- connection ---------------------------------------------------------
     def exists(self) -> bool:
@@ -199,12 +202,26 @@ class SqliteEngine(SqliteHistoryOps):
     # -- locking and applying ---------------------------------------------------
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """SQLite serialises per file with BEGIN IMMEDIATE; the run itself needs no lock."""
+        """SQLite serialises per file with BEGIN IMMEDIATE; the run itself needs no lock.
+
+        For the run, a rollback-journal database is switched to WAL and back: with
+        synchronous=FULL both are durable at every COMMIT, but WAL syncs one file
+        once per commit where the rollback journal syncs four times (200 files:
+        ~100 ms instead of ~260 ms of commits). The switch happens after the first
+        file commits, so a run that changes nothing leaves the file byte for byte as
+        it was. A run killed before the switch back leaves the file in WAL mode,
+        which is just as safe."""
         self.lock_timeout = timeout
         conn = self._connect(create=True)
         assert conn is not None
         conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        yield
+        self._wal_eligible = True
+        try:
+            yield
+        finally:
+            restore, self._wal_eligible, self._restore_mode = self._restore_mode, False, None
+            if restore and self._conn is not None:
+                self.notes.extend(_leave_wal(self._conn, restore, self.path))
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         started = time.monotonic()
@@ -219,6 +236,12 @@ class SqliteEngine(SqliteHistoryOps):
                 ) from exc
             raise
         fault("while-locked")
+
+    def _faster_commits(self, conn: sqlite3.Connection) -> None:
+        """Once per locked run, after its first commit: WAL for the files that follow."""
+        if self._wal_eligible:
+            self._wal_eligible = False
+            self._restore_mode = _enter_wal(conn)
 
     def _ensure_history(self, conn: sqlite3.Connection) -> None:
         if not self._history_ready:
@@ -245,13 +268,14 @@ class SqliteEngine(SqliteHistoryOps):
             fault("after-statements")
             self._record(conn, migration, started)
             fault("after-history")
-            conn.execute("COMMIT")
+            self._commit(conn)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
         fault("after-commit")
         self._history_ready = True
+        self._faster_commits(conn)
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
@@ -265,7 +289,7 @@ class SqliteEngine(SqliteHistoryOps):
         try:
             self._ensure_history(conn)
             self._record(conn, migration, started)
-            conn.execute("COMMIT")
+            self._commit(conn)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -316,8 +340,36 @@ class SqliteEngine(SqliteHistoryOps):
         try:
             for statement in statements:
                 conn.execute(statement.sql)
-            conn.execute("COMMIT")
+            self._commit(conn)
         except sqlite3.Error as exc:
             conn.execute("ROLLBACK")
             raise MigrationFailed(f"{source} failed: {exc}", migration=source, statement="",
                                   engine_message=str(exc), location=SourceLocation(source)) from exc
+
+
+_ROLLBACK_MODES = frozenset({"delete", "truncate", "persist"})
+
+
+def _enter_wal(conn: sqlite3.Connection) -> str | None:
+    """Switch a rollback-journal database to WAL; return the mode to restore, or None
+    (already WAL, in memory, or another connection prevents the switch: the run then
+    simply uses the rollback journal)."""
+    mode = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+    if mode not in _ROLLBACK_MODES:
+        return None
+    try:
+        switched = str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+    except sqlite3.OperationalError:
+        return None
+    return mode if switched == "wal" else None
+
+
+def _leave_wal(conn: sqlite3.Connection, mode: str, path: Path) -> list[str]:
+    """Back to the journal mode the run found; a reader holding the file open can
+    prevent that, which is reported, never fatal (WAL is as durable)."""
+    try:
+        conn.execute(f"PRAGMA journal_mode = {mode.upper()}").fetchone()
+    except sqlite3.OperationalError as exc:
+        return [f"{path} was left in WAL journal mode ({exc}); run "
+                f"`sqlite3 {path} 'PRAGMA journal_mode={mode.upper()}'` when no one has it open"]
+    return []
