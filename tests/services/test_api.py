@@ -16,20 +16,12 @@ from tests.services.d1_expectations import API as SVC
 from tests.services.d1_expectations import (
     REPERTOIRE_STATUSES,
     apply_like_d1,
-    assert_check,
-    assert_columns,
     assert_exact_files,
     assert_file_contents,
     assert_foreign_key,
-    assert_index,
-    assert_samples_fit,
-    assert_tables,
-    assert_unique,
-    assert_updated_at_trigger,
     build,
     connect,
     copy_db,
-    d1_violations,
     dump,
     indexes,
     insert,
@@ -53,7 +45,7 @@ def db(built: Path, tmp_path: Path):
     conn.close()
 
 
-# -- table-driven schema checks ------------------------------------------------------------
+# -- files; the table-driven schema checks are in test_d1_schemas.py ----------------------
 
 def test_exactly_the_eleven_files_with_both_0008s() -> None:
     assert len(SVC.files) == 11
@@ -67,54 +59,16 @@ def test_tables_are_created_in_the_files_the_seed_names(name: str) -> None:
     assert_file_contents(SVC, name)
 
 
-def test_all_tables_exist(db: sqlite3.Connection) -> None:
-    assert_tables(db, SVC)
-
-
-@pytest.mark.parametrize("table", sorted(SVC.tables))
-def test_columns(db: sqlite3.Connection, table: str) -> None:
-    assert_columns(db, table, SVC.tables[table])
-
-
-@pytest.mark.parametrize("name", sorted(SVC.indexes))
-def test_indexes(db: sqlite3.Connection, name: str) -> None:
-    assert_index(db, name, SVC.indexes[name])
-
-
 def test_live_sync_index_is_partial_on_not_deleted_rows(db: sqlite3.Connection) -> None:
     sql = db.execute("SELECT sql FROM sqlite_schema WHERE name = 'idx_sync_data_live'").fetchone()[0]
     assert indexes(db, "sync_data")["idx_sync_data_live"][2] is True
     assert "WHERE deleted_at IS NULL" in sql
 
 
-@pytest.mark.parametrize(("table", "ucols"), SVC.uniques, ids=lambda v: v if isinstance(v, str) else "+".join(v))
-def test_unique_constraints(db: sqlite3.Connection, table: str, ucols: tuple[str, ...]) -> None:
-    assert_unique(db, SVC, table, ucols)
-
-
-@pytest.mark.parametrize("check", SVC.checks, ids=lambda c: f"{c.table}.{c.column}")
-def test_checks(db: sqlite3.Connection, check) -> None:
-    assert_check(db, SVC, check)
-
-
-@pytest.mark.parametrize("name", sorted(SVC.triggers))
-def test_updated_at_triggers(db: sqlite3.Connection, name: str) -> None:
-    assert_updated_at_trigger(db, SVC, name, SVC.triggers[name])
-
-
-@pytest.mark.parametrize("fk", SVC.foreign_keys, ids=lambda f: f"{f.table}.{f.column}")
-def test_foreign_keys(db: sqlite3.Connection, fk) -> None:
-    assert_foreign_key(db, fk)
-
-
 def test_sync_metadata_has_no_foreign_key(db: sqlite3.Connection) -> None:
     """Seed: 'No FK constraints in D1 implementation' (0004 rebuilt it without one)."""
     assert db.execute("PRAGMA foreign_key_list('sync_metadata')").fetchall() == []
     db.execute("INSERT INTO sync_metadata (user_id) VALUES ('not-a-user-yet')")
-
-
-def test_a_row_per_table_fits_the_schema(db: sqlite3.Connection) -> None:
-    assert_samples_fit(db, SVC)
 
 
 def test_soft_deleted_sync_rows_stay_and_can_be_filtered(db: sqlite3.Connection) -> None:
@@ -127,11 +81,6 @@ def test_soft_deleted_sync_rows_stay_and_can_be_filtered(db: sqlite3.Connection)
                       "ORDER BY id").fetchall()
     assert live == [("sd-0",), ("sd-2",)]
     assert db.execute("SELECT count(*) FROM sync_data WHERE user_id = 'u-9'").fetchone() == (3,)
-
-
-@pytest.mark.parametrize("path", migration_files(SVC.name), ids=lambda p: p.name)
-def test_files_obey_d1_rules(path: Path) -> None:
-    assert d1_violations(path) == []
 
 
 # -- 0010: the user_repertoire rebuild -----------------------------------------------------

@@ -11,23 +11,14 @@ from tests.services.d1_expectations import (
     REGISTRY as SVC,
 )
 from tests.services.d1_expectations import (
-    assert_check,
-    assert_columns,
     assert_exact_files,
     assert_file_contents,
-    assert_foreign_key,
-    assert_index,
-    assert_samples_fit,
     assert_tables,
-    assert_unique,
-    assert_updated_at_trigger,
     build,
     connect,
     copy_db,
-    d1_violations,
     insert,
     insert_samples,
-    migration_files,
 )
 
 
@@ -56,45 +47,6 @@ def test_each_file_has_the_contents_the_seed_lists(name: str) -> None:
 def test_all_21_tables_exist(db: sqlite3.Connection) -> None:
     assert len(SVC.tables) == 21
     assert_tables(db, SVC)
-
-
-@pytest.mark.parametrize("table", sorted(SVC.tables))
-def test_columns(db: sqlite3.Connection, table: str) -> None:
-    assert_columns(db, table, SVC.tables[table])
-
-
-@pytest.mark.parametrize("name", sorted(SVC.indexes))
-def test_indexes(db: sqlite3.Connection, name: str) -> None:
-    assert_index(db, name, SVC.indexes[name])
-
-
-@pytest.mark.parametrize(("table", "ucols"), SVC.uniques, ids=lambda v: v if isinstance(v, str) else "+".join(v))
-def test_unique_constraints(db: sqlite3.Connection, table: str, ucols: tuple[str, ...]) -> None:
-    assert_unique(db, SVC, table, ucols)
-
-
-@pytest.mark.parametrize("check", SVC.checks, ids=lambda c: f"{c.table}.{c.column}")
-def test_checks(db: sqlite3.Connection, check) -> None:
-    assert_check(db, SVC, check)
-
-
-@pytest.mark.parametrize("name", sorted(SVC.triggers))
-def test_updated_at_triggers(db: sqlite3.Connection, name: str) -> None:
-    assert_updated_at_trigger(db, SVC, name, SVC.triggers[name])
-
-
-@pytest.mark.parametrize("fk", SVC.foreign_keys, ids=lambda f: f"{f.table}.{f.column}")
-def test_foreign_keys(db: sqlite3.Connection, fk) -> None:
-    assert_foreign_key(db, fk)
-
-
-def test_a_row_per_table_fits_the_schema(db: sqlite3.Connection) -> None:
-    assert_samples_fit(db, SVC)
-
-
-@pytest.mark.parametrize("path", migration_files(SVC.name), ids=lambda p: p.name)
-def test_files_obey_d1_rules(path: Path) -> None:
-    assert d1_violations(path) == []
 
 
 def test_alters_keep_existing_rows(tmp_path: Path) -> None:

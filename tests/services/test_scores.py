@@ -17,20 +17,11 @@ import pytest
 from tests.services.d1_expectations import SCORES as SVC
 from tests.services.d1_expectations import (
     apply_like_d1,
-    assert_check,
-    assert_columns,
     assert_exact_files,
     assert_file_contents,
-    assert_foreign_key,
-    assert_index,
-    assert_samples_fit,
-    assert_tables,
-    assert_unique,
-    assert_updated_at_trigger,
     build,
     connect,
     copy_db,
-    d1_violations,
     dump_dicts,
     insert,
     insert_samples,
@@ -53,7 +44,7 @@ def db(built: Path, tmp_path: Path):
     conn.close()
 
 
-# -- table-driven schema checks ------------------------------------------------------------
+# -- files; the table-driven schema checks are in test_d1_schemas.py ----------------------
 
 def test_eighteen_files_ending_at_normalized_id() -> None:
     assert len(SVC.files) == 18
@@ -64,44 +55,6 @@ def test_eighteen_files_ending_at_normalized_id() -> None:
 @pytest.mark.parametrize("name", sorted({*SVC.creates, *SVC.alters}))
 def test_files_the_seed_names_have_their_contents(name: str) -> None:
     assert_file_contents(SVC, name)
-
-
-def test_all_tables_exist(db: sqlite3.Connection) -> None:
-    assert_tables(db, SVC)
-
-
-@pytest.mark.parametrize("table", sorted(SVC.tables))
-def test_columns(db: sqlite3.Connection, table: str) -> None:
-    assert_columns(db, table, SVC.tables[table])
-
-
-@pytest.mark.parametrize("name", sorted(SVC.indexes))
-def test_indexes(db: sqlite3.Connection, name: str) -> None:
-    assert_index(db, name, SVC.indexes[name])
-
-
-@pytest.mark.parametrize(("table", "ucols"), SVC.uniques, ids=lambda v: v if isinstance(v, str) else "+".join(v))
-def test_unique_constraints(db: sqlite3.Connection, table: str, ucols: tuple[str, ...]) -> None:
-    assert_unique(db, SVC, table, ucols)
-
-
-@pytest.mark.parametrize("check", SVC.checks, ids=lambda c: f"{c.table}.{c.column}")
-def test_checks(db: sqlite3.Connection, check) -> None:
-    assert_check(db, SVC, check)
-
-
-@pytest.mark.parametrize("name", sorted(SVC.triggers))
-def test_updated_at_triggers(db: sqlite3.Connection, name: str) -> None:
-    assert_updated_at_trigger(db, SVC, name, SVC.triggers[name])
-
-
-@pytest.mark.parametrize("fk", SVC.foreign_keys, ids=lambda f: f"{f.table}.{f.column}")
-def test_foreign_keys(db: sqlite3.Connection, fk) -> None:
-    assert_foreign_key(db, fk)
-
-
-def test_a_row_per_table_fits_the_schema(db: sqlite3.Connection) -> None:
-    assert_samples_fit(db, SVC)
 
 
 def test_deleting_a_score_still_cascades_to_every_child(db: sqlite3.Connection) -> None:
@@ -115,11 +68,6 @@ def test_deleting_a_score_still_cascades_to_every_child(db: sqlite3.Connection) 
 def test_general_collection_is_seeded(db: sqlite3.Connection) -> None:
     assert db.execute("SELECT slug, is_featured FROM collections WHERE id = 'general'").fetchone() == (
         "general", 0)
-
-
-@pytest.mark.parametrize("path", migration_files(SVC.name), ids=lambda p: p.name)
-def test_files_obey_d1_rules(path: Path) -> None:
-    assert d1_violations(path) == []
 
 
 # -- 0006/0007: lower-case data migration ---------------------------------------------------
