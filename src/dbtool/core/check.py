@@ -28,6 +28,8 @@ class ServiceCheck:
     warnings: list[str] = field(default_factory=list)
     skip_reason: str | None = None
     files: int = 0
+    # the scratch build's schema, handed from the build step to the docs step (not reported)
+    built: Any = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:
@@ -69,7 +71,7 @@ def _build_and_compare(service: Service, project: Project, result: ServiceCheck)
     try:
         with built_scratch(service, project) as (url, _run):
             result.steps["apply"] = "ok"
-            actual = inspect_url(service, url)
+            actual = result.built = inspect_url(service, url)
     except ScratchUnavailable as exc:
         result.steps["apply"] = result.steps["snapshot"] = "skipped"
         result.skip_reason = exc.one_line()
@@ -106,7 +108,7 @@ def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
     from dbtool.core.introspect import docs_status
 
     try:
-        state, problem = docs_status(service, project)
+        state, problem = docs_status(service, project, schema=result.built)
     except ScratchUnavailable:
         state, problem = "skipped", None
     result.steps["docs"] = {"ok": "ok", "stale": "fail"}.get(state, "skipped")

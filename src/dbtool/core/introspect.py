@@ -46,11 +46,14 @@ def introspect(spec: TargetSpec, *, tables: Sequence[str] = ()) -> Introspection
     return restrict(report, tables)
 
 
-def scratch_report(service: Service, project: Project | None) -> IntrospectionReport:
+def scratch_report(service: Service, project: Project | None, *,
+                   schema: Any = None) -> IntrospectionReport:
     """Built from the migrations: every file applied, in order, no timestamps
-    (so the Markdown document is the same on every run)."""
-    with built_scratch(service, project) as (url, _run):
-        schema = inspect_url(service, url)
+    (so the Markdown document is the same on every run). `schema`: a scratch build
+    the caller already inspected (check builds once for the snapshot and the docs)."""
+    if schema is None:
+        with built_scratch(service, project) as (url, _run):
+            schema = inspect_url(service, url)
     files, _ = discover(service.migrations, service.naming)
     entries = tuple(_entry(service, f.name, "applied", f) for f in files)
     source = Source("scratch", "scratch", None, _relative(service.migrations, service.root))
@@ -117,7 +120,8 @@ def docs_path(service: Service) -> Path:
     return service.root / DOCS_DIR / f"{service.name}.md"
 
 
-def docs_status(service: Service, project: Project | None) -> tuple[str, str | None]:
+def docs_status(service: Service, project: Project | None, *,
+                schema: Any = None) -> tuple[str, str | None]:
     """("ok" | "missing" | "stale", problem line). Missing is not a failure: a
     project opts in by committing the file. Raises ScratchUnavailable (a skip)."""
     from dbtool.report.markdown import render_markdown
@@ -125,7 +129,7 @@ def docs_status(service: Service, project: Project | None) -> tuple[str, str | N
     path = docs_path(service)
     if not path.is_file():
         return "missing", None
-    expected = render_markdown(scratch_report(service, project))
+    expected = render_markdown(scratch_report(service, project, schema=schema))
     if path.read_text(encoding="utf-8") == expected:
         return "ok", None
     rel = _relative(path, service.root)
