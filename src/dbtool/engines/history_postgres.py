@@ -44,27 +44,34 @@ def log_ddl(schema: str) -> str:
     )
 
 
+def history_columns(conn: Any, table: str) -> frozenset[str] | None:
+    """The history table's column names, None when it does not exist. One round trip
+    answers both "create it?" and "upgrade it?", so an existing table costs no
+    `CREATE ... IF NOT EXISTS` (two more round trips and a NOTICE)."""
+    exists, names = conn.execute(
+        "SELECT to_regclass(%s) IS NOT NULL, ARRAY(SELECT attname::text FROM pg_attribute "
+        "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped)",
+        (table, table)).fetchone()
+    return frozenset(names) if exists else None
+
+
 def missing_columns(conn: Any, table: str) -> list[str]:
     """Added columns an older `dbtool_migrations` lacks (empty when the table is absent)."""
-    rows = conn.execute("SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) "
-                        "AND attnum > 0 AND NOT attisdropped", (table,)).fetchall()
-    present = {r[0] for r in rows}
-    return [c for c in ADDED_COLUMNS if present and c not in present]
+    present = history_columns(conn, table)
+    return [c for c in ADDED_COLUMNS if present is not None and c not in present]
 
 
 class PostgresHistoryOps:
     """History writes for `PostgresEngine` (uses its connection, table and runner)."""
 
-    _upgraded = False  # the history table has the added columns (checked once per engine)
-
-    def _upgrade_history(self, conn: Any) -> None:
-        """ALTER an older history table once; a plain check first, so no lock is taken
-        on a table that is already up to date (status readers must never wait)."""
-        if self._upgraded:
-            return
-        for column in missing_columns(conn, self.table):
-            conn.execute(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {column} text")
-        self._upgraded = True
+    def _upgrade_history(self, conn: Any, present: frozenset[str]) -> None:
+        """ALTER an older history table. The caller read the columns first, so no lock is
+        taken on a table that is already up to date (status readers must never wait).
+        Nothing is remembered here: the ALTER is undone if the caller's transaction rolls
+        back (the engine's per-run cache only trusts a committed table)."""
+        for column in ADDED_COLUMNS:
+            if column not in present:
+                conn.execute(f"ALTER TABLE {self.table} ADD COLUMN IF NOT EXISTS {column} text")
 
     # -- reading ----------------------------------------------------------------------
     def foreign_history(self) -> list[ForeignRow]:
@@ -134,8 +141,11 @@ class PostgresHistoryOps:
                             len(migration.statements))
 
     def _prepare(self) -> Any:
-        """The history and log tables, created or upgraded inside the caller's transaction."""
+        """The history and log tables, created or upgraded inside the caller's transaction.
+        Every history write other than `apply` comes through here, so it also drops the
+        engine's per-run cache of applied names (this write may change them)."""
         conn = self.conn
+        self._drop_run_cache()
         self._ensure_history(conn)
         conn.execute(log_ddl(self.schema))
         return conn

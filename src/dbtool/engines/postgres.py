@@ -13,7 +13,7 @@ from typing import Any
 
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
-from dbtool.engines.history_postgres import PostgresHistoryOps
+from dbtool.engines.history_postgres import PostgresHistoryOps, history_columns
 from dbtool.errors import (
     ConnectionFailed,
     DbtoolError,
@@ -92,6 +92,10 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
 
 
 class PostgresEngine(PostgresHistoryOps):
+    """One database. While `lock()` holds the advisory lock, no other dbtool run can
+    write this history, so `apply` checks the history table once and keeps the
+    applied names in memory (the run cache) instead of asking the server per file."""
+
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
                  history_table: str = HISTORY_TABLE, history_schema: str = "public",
                  lock_timeout: float = 30.0) -> None:
@@ -101,6 +105,9 @@ class PostgresEngine(PostgresHistoryOps):
         self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
         self.lock_timeout = lock_timeout
         self._conn: Any = None
+        self._locked_conn: Any = None  # the connection holding the advisory lock, if any
+        self._history_ready = False  # run cache: the history table is committed and up to date
+        self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"dbtool:{history_schema}".encode()).digest()[:8], "big", signed=True)
 
@@ -114,6 +121,8 @@ class PostgresEngine(PostgresHistoryOps):
         return True
 
     def close(self) -> None:
+        self._locked_conn = None  # the server drops a session lock with its connection
+        self._drop_run_cache()
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -170,14 +179,20 @@ class PostgresEngine(PostgresHistoryOps):
                 )
             time.sleep(delay)
             delay = min(delay * 2, 0.25)
+        self._locked_conn = self._conn
         try:
             fault("while-locked")
             yield
         finally:
+            self._locked_conn = None
+            self._drop_run_cache()
             if self._conn is not None and not self._conn.closed:
                 self._conn.execute("SELECT pg_advisory_unlock(%s)", (self._lock_key,))
 
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
+        """One file and its history row in one transaction. Under the run's lock that is
+        BEGIN, the statements, the INSERT and COMMIT; the first file adds the history
+        check and the read of the applied names."""
         name = migration.file.name
         started = time.perf_counter()
         conn = self.conn
@@ -185,37 +200,86 @@ class PostgresEngine(PostgresHistoryOps):
             return self._apply_autocommit(migration, started)
         fault("before-file")
         with conn.transaction():
-            self._ensure_history(conn)
-            if self._is_recorded(conn, name):
-                return ApplyOutcome(name, False, 0.0, 0)
-            self._run(conn, migration)
-            fault("after-statements")
-            self._record(conn, migration, started)
-            fault("after-history")
+            skip = self._already_applied(conn, name)
+            if not skip:
+                self._run(conn, migration)
+                fault("after-statements")
+                self._record(conn, migration, started)
+                fault("after-history")
+        self._committed(conn, None if skip else name)
+        if skip:
+            return ApplyOutcome(name, False, 0.0, 0)
         fault("after-commit")
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000, len(migration.statements))
 
     def _apply_autocommit(self, migration: LoadedMigration, started: float) -> ApplyOutcome:
+        """A `no-transaction` file: the history check commits first, then the statements
+        run one by one, then the row is written in its own transaction."""
         conn = self.conn
-        with conn.transaction():
-            self._ensure_history(conn)
-        if self._is_recorded(conn, migration.file.name):
-            return ApplyOutcome(migration.file.name, False, 0.0, 0)
+        name = migration.file.name
+        known = self._applied if self._known(conn) else None
+        if known is not None:
+            skip = name in known
+        else:
+            with conn.transaction():
+                skip = self._already_applied(conn, name)
+            self._committed(conn, None)
+        if skip:
+            return ApplyOutcome(name, False, 0.0, 0)
         self._run(conn, migration, transactional=False)
         with conn.transaction():
             self._record(conn, migration, started)
-        return ApplyOutcome(migration.file.name, True, (time.perf_counter() - started) * 1000,
+        self._committed(conn, name)
+        return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
+    # -- the history check: per file without the lock, once per run with it ----------
+    def _cached(self, conn: Any) -> bool:
+        """True when `conn` holds the advisory lock: other dbtool runs wait for it, so
+        what this run reads of the history stays true until it writes."""
+        return self._locked_conn is not None and self._locked_conn is conn and not conn.closed
+
+    def _known(self, conn: Any) -> bool:
+        """The run cache can answer "already applied?" without a round trip."""
+        return self._cached(conn) and self._history_ready and self._applied is not None
+
+    def _already_applied(self, conn: Any, name: str) -> bool:
+        """Inside the file's transaction: create or upgrade the history table if needed,
+        then ask whether `name` is recorded. Without the lock another run may record
+        it at any moment, so that path asks the server every time."""
+        if not self._cached(conn):
+            self._ensure_history(conn)
+            return self._is_recorded(conn, name)
+        if not self._history_ready:
+            self._ensure_history(conn)
+        if self._applied is None:
+            self._applied = {r[0] for r in conn.execute(f"SELECT name FROM {self.table}")}
+        return name in self._applied
+
+    def _committed(self, conn: Any, name: str | None) -> None:
+        """After a COMMIT: the history table is durable, and `name` (if any) recorded.
+        Never called after a rollback, which also undid a CREATE or ALTER of the table."""
+        if self._cached(conn):
+            self._history_ready = True
+            if name is not None and self._applied is not None:
+                self._applied.add(name)
+
+    def _drop_run_cache(self) -> None:
+        """Forget the run cache: the lock was released, or history is written by another path."""
+        self._history_ready = False
+        self._applied = None
+
     def _ensure_history(self, conn: Any) -> None:
-        for ddl in history_ddl(self.schema):
-            conn.execute(ddl)
-        self._upgrade_history(conn)
+        """Create the history table, or add the columns an older dbtool lacked."""
+        present = history_columns(conn, self.table)
+        if present is None:
+            for ddl in history_ddl(self.schema):
+                conn.execute(ddl)
+        else:
+            self._upgrade_history(conn, present)
 
     def _is_recorded(self, conn: Any, name: str) -> bool:
-        row = conn.execute("SELECT to_regclass(%s)", (f"{_ident(self.schema)}.{HISTORY_TABLE}",)).fetchone()
-        if row[0] is None:
-            return False
+        """Whether `name` has a row; the caller has ensured the table exists."""
         return conn.execute(f"SELECT 1 FROM {self.table} WHERE name = %s", (name,)).fetchone() is not None
 
     def _run(self, conn: Any, migration: LoadedMigration, *, transactional: bool = True) -> None:
@@ -261,8 +325,10 @@ class PostgresEngine(PostgresHistoryOps):
         )
 
     def run_script(self, statements: Sequence, *, source: str) -> None:
+        """A prelude: arbitrary SQL that may touch the history, so the run cache goes."""
         import psycopg
 
+        self._drop_run_cache()
         with self.conn.transaction():
             for statement in statements:
                 try:
