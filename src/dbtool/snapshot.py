@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from dbtool.errors import ConfigError, SourceLocation
-from dbtool.model import Schema
+from dbtool.model import Schema, gc_paused
 
 ANNOTATION_KEYS = ("purpose", "registry", "notes")
 _META_KEYS = ("service", "dialect")
@@ -104,6 +105,9 @@ def merge_annotations(node: Any, notes: dict[Path_, dict[str, Any]], path: Path_
 
 
 # -- YAML -----------------------------------------------------------------------
+# Written by PyYAML's pure-Python emitter on purpose: libyaml's (CSafeDumper) is
+# faster but folds long double-quoted scalars differently (an expression over the
+# width, e.g. a long CHECK), so every such snapshot would be rewritten.
 def _dumper() -> type:
     import yaml
 
@@ -135,24 +139,77 @@ def _dumper() -> type:
     return Dumper
 
 
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
+
+
+@cache
+def _loader() -> type:
+    """`yaml.safe_load`'s loader, faster: libyaml's parser when PyYAML was built
+    with it (CSafeLoader), else the pure-Python one; either way the usual tree
+    of a snapshot is built straight from the nodes (see `construct_document`)."""
+    import yaml
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+    class NotPlain(Exception):
+        """The document needs SafeConstructor's complete machinery."""
+
+    class Loader(getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader):  # type: ignore[misc]
+        def construct_document(self, node: Any) -> Any:
+            """What SafeConstructor builds, for mappings with string keys,
+            sequences and scalars (any tag: ints, booleans, nulls go through the
+            usual constructors); a document with aliases, merge keys, complex or
+            non-string keys or collection tags (!!set, !!omap …), or with an
+            error, is constructed again the usual way, with the same result or
+            error as `yaml.safe_load`."""
+            try:
+                data = self._plain(node, set())
+            except (NotPlain, yaml.YAMLError, RecursionError):
+                self._reset()  # an error may have left a node marked as in construction
+                return super().construct_document(node)
+            self._reset()
+            return data
+
+        def _reset(self) -> None:
+            self.constructed_objects, self.recursive_objects = {}, {}
+            self.state_generators, self.deep_construct = [], False
+
+        def _plain(self, node: Any, seen: set[int]) -> Any:
+            if type(node) is ScalarNode:
+                return node.value if node.tag == _STR else self.construct_object(node, True)
+            if id(node) in seen:  # an alias: shared (or recursive) objects
+                raise NotPlain
+            seen.add(id(node))
+            if type(node) is MappingNode and node.tag == _MAP:
+                out = {}
+                for key, value in node.value:
+                    if type(key) is not ScalarNode or key.tag != _STR:
+                        raise NotPlain  # `<<` merge, `=`, complex or non-string keys
+                    out[key.value] = self._plain(value, seen)
+                return out
+            if type(node) is SequenceNode and node.tag == _SEQ:
+                return [self._plain(item, seen) for item in node.value]
+            raise NotPlain
+
+    return Loader
+
+
 def render(snapshot: Snapshot, old_annotations: dict[Path_, dict[str, Any]] | None = None
            ) -> tuple[str, list[Path_]]:
     """YAML text for a snapshot, and the annotation paths whose object is gone."""
     import yaml
 
     notes = old_annotations if old_annotations is not None else snapshot.annotations
-    body, used = merge_annotations(snapshot.schema.to_dict(), notes)
-    document = {"service": snapshot.service, "dialect": snapshot.dialect, **body}
-    text = yaml.dump(document, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100,
-                     default_flow_style=False)
+    with gc_paused():
+        body, used = merge_annotations(snapshot.schema.to_dict(), notes)
+        document = {"service": snapshot.service, "dialect": snapshot.dialect, **body}
+        text = yaml.dump(document, Dumper=_dumper(), sort_keys=False, allow_unicode=True,
+                         width=100, default_flow_style=False)
     orphans = sorted(p for p in notes if p not in used)
     return HEADER.format(service=snapshot.service) + text, orphans
 
 
 def load(path: Path) -> Snapshot:
     """Read a snapshot file; YAML or shape errors name the file and line."""
-    import yaml
-
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
@@ -160,8 +217,15 @@ def load(path: Path) -> Snapshot:
                           hint="write it with `dbtool snapshot SERVICE`") from exc
     except UnicodeDecodeError as exc:
         raise ConfigError(f"snapshot {path} is not UTF-8", hint="regenerate it with `dbtool snapshot`") from exc
+    with gc_paused():
+        return _parse(path, text)
+
+
+def _parse(path: Path, text: str) -> Snapshot:
+    import yaml
+
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=_loader()) or {}  # a safe loader (see _loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(f"snapshot is not valid YAML: {getattr(exc, 'problem', exc)}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import cache
 from typing import NamedTuple
 
 _KEYWORD_TEXT = """ABORT ACTION ADD AFTER ALL ALWAYS AND ANY ARRAY AS ASC AUTOINCREMENT BEFORE BEGIN
@@ -32,8 +33,9 @@ _OP_CHARS = "+-*/<>=~!@#%^&|?"
 _SPECIAL_OP_CHARS = frozenset("~!@#%^&|?")
 # One pass of a single compiled pattern: the alternatives are tried in order,
 # so comments and quoted text win over operators and words at the same spot.
-_TOKEN_RE = re.compile(
-    r"""
+# Compiled on first use (`_token_re`): a few milliseconds that importers which
+# never tokenise (the Postgres inspector) do not pay.
+_TOKEN_PATTERN = r"""
     (?P<ws>\s+)
   | (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
   | (?P<string>[Ee]'(?:\\.|''|[^'\\])*(?:'|\Z)
@@ -47,9 +49,14 @@ _TOKEN_RE = re.compile(
   | (?P<cast>::)
   | (?P<op>[-+*/<>=~!@\#%^&|?]+)
   | (?P<other>.)
-    """,
-    re.S | re.X,
-)
+    """
+
+
+@cache
+def _token_re() -> re.Pattern[str]:
+    return re.compile(_TOKEN_PATTERN, re.S | re.X)
+
+
 _SINGLE = {
     "(": "lparen", ")": "rparen", ",": "comma", ";": "semicolon", ".": "dot",
     "[": "lbracket", "]": "rbracket",
@@ -85,8 +92,9 @@ def _subscript_context(prev: Token | None) -> bool:
 def _scan(sql: str) -> Iterator[Token]:
     i, n = 0, len(sql)
     prev: Token | None = None
+    match = _token_re().match
     while i < n:
-        m = _TOKEN_RE.match(sql, i)
+        m = match(sql, i)
         assert m is not None  # `other` matches any character
         kind, end = m.lastgroup or "other", m.end()
         if kind == "tag":  # the named group inside a dollar quote
@@ -269,12 +277,31 @@ def unwrap_parens(text: str) -> str:
     """Remove parentheses around the whole text, keeping the text itself verbatim
     (for engine-canonical Postgres output we want to keep as the engine wrote it)."""
     text = text.strip()
-    while text.startswith("(") and _closing_paren(text) == len(text) - 1:
+    while text.startswith("(") and text.endswith(")") and _wrapped(text):
         text = text[1:-1].strip()
     return text
 
 
 _PAREN_SCAN_RE = re.compile(r"'[^']*'|\"[^\"]*\"|[()]")
+
+
+def _wrapped(text: str) -> bool:
+    """`(…)`: the parenthesis that opens the text closes at its last character.
+
+    The same scan as `_closing_paren(text) == len(text) - 1` for a text that
+    starts with `(` and ends with `)` (that last `)` is then the last token), in
+    one `findall` instead of a match object per token."""
+    depth = 0
+    tokens = _PAREN_SCAN_RE.findall(text)
+    last = len(tokens) - 1
+    for i, tok in enumerate(tokens):
+        if tok == "(":
+            depth += 1
+        elif tok == ")":
+            depth -= 1
+            if depth == 0:
+                return i == last
+    return False
 
 
 def _closing_paren(text: str) -> int:

@@ -24,12 +24,15 @@ def _clip(text: str, nbytes: int) -> str:
 
 def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
     """Postgres's makeObjectName: `name1_name2_label`, the longer part truncated first."""
+    joined = "_".join([p for p in (name1, name2, label) if p])
+    if name1 and len(joined.encode()) < NAMEDATALEN:  # the common case: nothing to truncate
+        return joined
     len1 = len(name1.encode())
     len2 = len(name2.encode()) if name2 else 0
     overhead = (1 if name2 else 0) + (len(label.encode()) + 1 if label else 0)
     avail = NAMEDATALEN - 1 - overhead
-    if len1 + len2 <= avail:  # the common case: nothing to truncate
-        return "_".join(p for p in (name1, name2, label) if p)
+    if len1 + len2 <= avail:  # nothing to truncate after all (an empty name1)
+        return joined
     while len1 + len2 > avail:
         if len1 > len2:
             len1 -= 1
@@ -45,6 +48,9 @@ def make_object_name(name1: str, name2: str | None, label: str | None) -> str:
 
 def column_addition(columns: Sequence[str]) -> str:
     """ChooseForeignKeyConstraintNameAddition / ChooseIndexNameAddition: names joined by `_`."""
+    joined = "_".join(columns)
+    if len(joined.encode()) < NAMEDATALEN:  # the common case: no prefix reaches the limit
+        return joined
     buf = ""
     for name in columns:
         if buf:
@@ -55,15 +61,18 @@ def column_addition(columns: Sequence[str]) -> str:
     return _clip(buf, NAMEDATALEN - 1)
 
 
+_LABELS = {"u": "key", "f": "fkey", "x": "excl", "i": "idx"}
 _RETRY = re.compile(r"_([a-z]+?)([1-9][0-9]*)?$")
 
 
 def _is_choice(name: str, table: str, name2: str | None, label: str) -> bool:
     """`name` is the first choice, or a collision retry (`label1`, `label2` …)."""
+    if name == make_object_name(table, name2, label):  # the common case, no regex needed
+        return True
     m = _RETRY.search(name)
-    if m is None or m.group(1) != label:
+    if m is None or m.group(1) != label or m.group(2) is None:
         return False
-    return name == make_object_name(table, name2, label + (m.group(2) or ""))
+    return name == make_object_name(table, name2, label + m.group(2))
 
 
 def looks_generated(name: str, table: str, kind: str, columns: Sequence[str]) -> bool:
@@ -77,7 +86,7 @@ def looks_generated(name: str, table: str, kind: str, columns: Sequence[str]) ->
     if kind == "c":
         single = columns[0] if len(columns) == 1 else None
         return _is_choice(name, table, single, "check")
-    label = {"u": "key", "f": "fkey", "x": "excl", "i": "idx"}.get(kind)
+    label = _LABELS.get(kind)
     if label is None:
         return False
     return _is_choice(name, table, column_addition(columns) or None, label)

@@ -14,21 +14,25 @@ from __future__ import annotations
 
 def _not_extension(catalog: str, oid: str) -> str:
     # NOT IN over a small uncorrelated set: one hashed subplan, not a probe per row.
+    # Membership always references pg_extension: the set is read off the index on
+    # the referenced side, not by scanning pg_depend (two rows per column and more).
     return (
-        f"{oid} NOT IN (SELECT dep.objid FROM pg_depend dep WHERE dep.classid = "
-        f"'{catalog}'::regclass AND dep.deptype = 'e')"
+        f"{oid} NOT IN (SELECT dep.objid FROM pg_depend dep WHERE dep.refclassid = "
+        f"'pg_extension'::regclass AND dep.classid = '{catalog}'::regclass AND dep.deptype = 'e')"
     )
 
 
-def _description(alias: str, catalog: str, oid: str, subid: str = "0") -> str:
-    """LEFT JOIN for a comment: obj_description() is a SQL function planned per row."""
-    # A pre-filtered derived table: joined directly, the planner tends to pick a
-    # nested loop over all descriptions (1.5M comparisons for 3,000 columns).
-    sub_filter = "objsubid = 0" if subid == "0" else "objsubid > 0"
+def _description(catalog: str, oid: str, subid: str = "0") -> str:
+    """An object's comment: one probe of pg_description's unique index per row.
+
+    Not obj_description() (a SQL function planned per row), and not a join: the
+    catalogs of a freshly built schema have no statistics (autovacuum may not have
+    analysed them yet), the planner then expects one description and loops over
+    all of them for every row (a million comparisons for 1,000 commented columns;
+    seconds at 5,000)."""
     return (
-        f"LEFT JOIN (SELECT objoid, objsubid, description FROM pg_description "
-        f"WHERE classoid = '{catalog}'::regclass AND {sub_filter}) {alias} "
-        f"ON {alias}.objoid = {oid} AND {alias}.objsubid = {subid}"
+        f"(SELECT d.description FROM pg_description d WHERE d.objoid = {oid} "
+        f"AND d.classoid = '{catalog}'::regclass AND d.objsubid = {subid})"
     )
 
 
@@ -42,13 +46,19 @@ def _names(array: str, rel: str) -> str:
 
 _IN_SCHEMAS = "n.nspname = ANY(%(schemas)s)"
 
-SEARCH_PATH_GET = "SELECT current_setting('search_path') AS value"
-SEARCH_PATH_SET = "SELECT set_config('search_path', %(value)s, false) AS value"
+# The session settings pinned for the inspection (and restored after it): the
+# search path, so the deparsers qualify names the same way on every run, and JIT
+# off: these queries are cheap per row but their estimated cost grows with the
+# table count, and past `jit_above_cost` compiling them (tens of ms) would cost
+# more than running them.
+SETTINGS_GET = "SELECT current_setting('search_path') AS search_path, current_setting('jit') AS jit"
+SETTINGS_SET = ("SELECT set_config('search_path', %(search_path)s, false) AS search_path, "
+                "set_config('jit', %(jit)s, false) AS jit")
 
 RELATIONS = f"""
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
-       c.relpersistence AS persistence, ds.description AS comment,
+       c.relpersistence AS persistence, {_description('pg_class', 'c.oid')} AS comment,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
@@ -56,23 +66,24 @@ SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
           JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace
          WHERE i.inhrelid = c.oid AND c.relispartition) AS partition_of
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-{_description('ds', 'pg_class', 'c.oid')}
 WHERE {_IN_SCHEMAS} AND c.relkind IN ('r', 'p', 'v', 'm') AND {_not_extension('pg_class', 'c.oid')}
 ORDER BY n.nspname, c.relname
 """
 
+# A default is deparsed without its table (relid 0): given the table, pg_get_expr
+# opens it to name its columns, and a default cannot reference any (a generated
+# column's expression can, so it gets its table). Same text, a third of the time.
 COLUMNS = f"""
 SELECT a.attrelid AS oid, a.attnum AS num, a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type,
        a.attnotnull AS notnull, a.attidentity AS identity, a.attgenerated AS generated_kind,
-       pg_get_expr(ad.adbin, ad.adrelid) AS expr,
+       pg_get_expr(ad.adbin, CASE WHEN a.attgenerated = '' THEN 0 ELSE ad.adrelid END) AS expr,
        CASE WHEN a.attcollation <> t.typcollation THEN co.collname END AS collation,
-       ds.description AS comment, owned.seq AS owned_sequence
+       {_description('pg_class', 'a.attrelid', 'a.attnum')} AS comment, owned.seq AS owned_sequence
 FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
-{_description('ds', 'pg_class', 'a.attrelid', 'a.attnum')}
 LEFT JOIN (SELECT DISTINCT ON (d.refobjid, d.refobjsubid) d.refobjid, d.refobjsubid,
                   s.oid::regclass::text AS seq
              FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
@@ -85,8 +96,10 @@ ORDER BY a.attrelid, a.attnum
 
 CONSTRAINTS = f"""
 SELECT co.conrelid AS oid, co.conname AS name, co.contype AS type, co.conkey AS attnums,
-       rn.nspname AS ref_schema, rc.relname AS ref_table,
-       CASE WHEN co.contype = 'f' THEN {_names('co.confkey', 'co.confrelid')} END AS ref_columns,
+       rn.nspname AS ref_schema, rc.relname AS ref_table, co.confrelid AS ref_oid,
+       co.confkey AS ref_attnums,
+       CASE WHEN co.contype = 'f' AND NOT rn.nspname = ANY(%(schemas)s)
+            THEN {_names('co.confkey', 'co.confrelid')} END AS ref_columns,
        co.confupdtype AS on_update, co.confdeltype AS on_delete,
        co.condeferrable AS deferrable, co.condeferred AS deferred,
        CASE WHEN co.contype = 'c' THEN pg_get_constraintdef(co.oid) END AS definition
@@ -108,8 +121,8 @@ FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam
 JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE {_IN_SCHEMAS} AND c.relkind IN ('r', 'p')
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint pc WHERE pc.conindid = i.indexrelid
-                    AND pc.conrelid = i.indrelid AND pc.contype IN ('p', 'u', 'x'))
+  AND i.indexrelid NOT IN (SELECT pc.conindid FROM pg_constraint pc  -- hashed, not a probe per index
+                            WHERE pc.contype IN ('p', 'u', 'x'))
 """
 
 TRIGGERS = f"""
@@ -136,10 +149,9 @@ SELECT n.nspname AS schema, p.proname AS name,
        COALESCE(pg_get_function_result(p.oid), '') AS returns, l.lanname AS language,
        {{body}} AS body, p.prosecdef AS security_definer, p.proconfig AS config,
        p.provolatile AS volatility, p.prokind AS kind, p.proisstrict AS strict,
-       ds.description AS comment
+       {_description('pg_proc', 'p.oid')} AS comment
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-{_description('ds', 'pg_proc', 'p.oid')}
 WHERE {_IN_SCHEMAS} AND p.prokind IN ('f', 'p') AND {_not_extension('pg_proc', 'p.oid')}
 """
 # SQL-standard bodies (BEGIN ATOMIC …, Postgres 14+) live in prosqlbody, not prosrc.

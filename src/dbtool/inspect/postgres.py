@@ -5,7 +5,11 @@ of tables: measured faster than SQLAlchemy's multi-table reflection and it
 also covers what reflection does not (policies, publications, triggers,
 functions). The session's `search_path` is pinned to the default schema for
 the duration, so the engine's deparsers qualify names the same way on every
-run; the caller's setting is restored afterwards.
+run, and JIT is turned off; the caller's settings are restored afterwards.
+
+The builder runs once per catalog row (6,000 columns for 1,000 tables), so it
+does each piece of work once: rows grouped by table in one pass, constraints
+split by type in one loop, patterns and expressions compiled at import.
 """
 
 from __future__ import annotations
@@ -33,15 +37,16 @@ from ..model import (
     Trigger,
     UniqueConstraint,
     View,
+    gc_paused,
     qualify,
 )
 from ..model import (
     Sequence as SequenceModel,
 )
 from . import pg_queries as q
+from .exclude import excluder
 from .normalize import clean_body, is_null_default, unwrap_parens
 from .pg_names import looks_generated
-from .sqlite import is_excluded
 
 if TYPE_CHECKING:
     import psycopg
@@ -56,18 +61,42 @@ _IDENTITY = {"a": "ALWAYS", "d": "BY DEFAULT"}
 _TRIGGER_EVENTS = ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"))
 _TRIGGER_TAIL = re.compile(r"\sEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+(.*)$", re.S)
 _TRIGGER_WHEN = re.compile(r"\sWHEN\s+\((.*)\)\s+EXECUTE\s+(?:FUNCTION|PROCEDURE)\s", re.S)
+_CHECK_PREFIX = re.compile(r"^CHECK\s*")
+_CHECK_SUFFIX = re.compile(r"\s+(NOT VALID|NO INHERIT)\s*$")
+_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 class _Runner:
-    """Runs one statement on a psycopg connection and returns dict rows."""
+    """Runs statements on a psycopg connection and returns dict rows."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
 
     def rows(self, sql: str, params: dict[str, Any] | None = None) -> Rows:
-        cur = self.conn.execute(sql, params)
-        names = [d.name for d in cur.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        return _dicts(self.conn.execute(sql, params))
+
+    def all_rows(self, queries: dict[str, str], params: dict[str, Any]) -> dict[str, Rows]:
+        """Every query's rows, by name. In pipeline mode (libpq 14+) all are sent at
+        once: the server runs the next query while this side reads the last one's rows."""
+        if not _pipeline_supported() or not hasattr(self.conn, "pipeline"):
+            return {name: self.rows(sql, params) for name, sql in queries.items()}
+        with self.conn.pipeline():
+            cursors = {name: self.conn.execute(sql, params) for name, sql in queries.items()}
+            return {name: _dicts(cur) for name, cur in cursors.items()}
+
+
+def _dicts(cur: Any) -> Rows:
+    rows = cur.fetchall()  # first: a pipelined cursor has no description before its result
+    names = [d.name for d in cur.description or ()]
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _pipeline_supported() -> bool:
+    try:
+        from psycopg import Pipeline
+    except ImportError:  # psycopg < 3.1
+        return False
+    return bool(Pipeline.is_supported())
 
 
 def statements(server_version: int) -> dict[str, str]:
@@ -88,32 +117,33 @@ def inspect_postgres(conn: psycopg.Connection[Any], schemas: Sequence[str] = ("p
         schemas = (schemas,)
     runner = _Runner(conn)
     params = {"schemas": list(schemas)}
-    with _pinned_search_path(runner, conn, schemas[0]):
-        data = {name: runner.rows(sql, params)
-                for name, sql in statements(conn.info.server_version).items()}
-    return _Builder(data, schemas[0], (*ALWAYS_EXCLUDED, *exclude)).schema()
+    with gc_paused():
+        with _pinned_settings(runner, conn, schemas[0]):
+            data = runner.all_rows(statements(conn.info.server_version), params)
+        return _Builder(data, schemas[0], (*ALWAYS_EXCLUDED, *exclude)).schema()
 
 
 def _quote_ident(name: str) -> str:
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+    if _PLAIN_IDENT.fullmatch(name):
         return name
     return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
-def _pinned_search_path(runner: _Runner, conn: Any, schema: str) -> Iterator[None]:
+def _pinned_settings(runner: _Runner, conn: Any, schema: str) -> Iterator[None]:
+    """search_path = the default schema and jit = off for the inspection (see pg_queries)."""
     from psycopg.pq import TransactionStatus
 
     ours = not conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
-    old = runner.rows(q.SEARCH_PATH_GET)[0]["value"]
-    runner.rows(q.SEARCH_PATH_SET, {"value": _quote_ident(schema)})
+    old = runner.rows(q.SETTINGS_GET)[0]
+    runner.rows(q.SETTINGS_SET, {"search_path": _quote_ident(schema), "jit": "off"})
     try:
         yield
     finally:
         if ours:
             conn.rollback()  # our own read-only transaction; also undoes set_config
         elif conn.info.transaction_status != TransactionStatus.INERROR:
-            runner.rows(q.SEARCH_PATH_SET, {"value": old})
+            runner.rows(q.SETTINGS_SET, old)
 
 
 def _by(rows: Rows, key: str) -> dict[Any, Rows]:
@@ -129,29 +159,33 @@ class _Builder:
     def __init__(self, data: dict[str, Rows], default: str, exclude: Collection[str]) -> None:
         self.data = data
         self.default = default
-        self.exclude = exclude
+        self.excluded = excluder(exclude)
         self.rels = {r["oid"]: r for r in data["relations"] if not self._excluded(r)}
         self.serial_sequences: set[str] = set()
-        self.attnames = {(r["oid"], r["num"]): r["name"] for r in data["columns"]}
+        self.attnames: dict[int, dict[int, str]] = defaultdict(dict)  # oid -> attnum -> name
+        for r in data["columns"]:
+            self.attnames[r["oid"]][r["num"]] = r["name"]
         for row in data["constraints"]:
             row["columns"] = self._names(row["oid"], row["attnums"])
+            if row["type"] == "f" and row["ref_columns"] is None:  # the query names only
+                row["ref_columns"] = self._names(row["ref_oid"], row["ref_attnums"])  # other schemas'
         for row in data["indexes"]:  # plain columns by name, expressions as deparsed
             names = self._names(row["oid"], row["attnums"])
             row["terms"] = [e if e is not None else n for e, n in zip(row["expressions"], names, strict=True)]
 
     def _names(self, oid: int, attnums: Sequence[int] | None) -> tuple[str, ...]:
         """Column names of a table's attribute numbers (read once, in `columns`)."""
-        return tuple(self.attnames.get((oid, n), "?") for n in attnums or ())
+        get = self.attnames.get(oid, {}).get
+        return tuple([get(n, "?") for n in attnums or ()])
 
     def _schema_of(self, schema: str | None) -> str | None:
-        return None if schema in (None, self.default) else schema
+        return None if schema is None or schema == self.default else schema
 
     def _key(self, schema: str, name: str) -> str:
         return qualify(name, self._schema_of(schema))
 
     def _excluded(self, rel: dict[str, Any]) -> bool:
-        return is_excluded(rel["name"], self.exclude) or is_excluded(
-            f"{rel['schema']}.{rel['name']}", self.exclude)
+        return self.excluded(rel["name"]) or self.excluded(f"{rel['schema']}.{rel['name']}")
 
     def schema(self) -> Schema:
         tables = self._tables()
@@ -175,36 +209,51 @@ class _Builder:
         constraints = _by(self.data["constraints"], "oid")
         indexes = _by(self.data["indexes"], "oid")
         policies = _by(self.data["policies"], "oid")
+        none: Rows = []
         return tuple(
-            self._table(rel, columns[oid], constraints[oid], indexes[oid], policies[oid])
+            self._table(rel, columns.get(oid, none), constraints.get(oid, none),
+                        indexes.get(oid, none), policies.get(oid, none))
             for oid, rel in self.rels.items() if rel["kind"] in ("r", "p")
         )
 
     def _table(self, rel: dict[str, Any], cols: Rows, cons: Rows, idx: Rows, pols: Rows) -> Table:
         name = rel["name"]
-        by_type = _by(cons, "type")
-        pk = by_type["p"][0] if by_type["p"] else None
+        pk: PrimaryKey | None = None
+        uniques: list[UniqueConstraint] = []
+        checks: list[CheckConstraint] = []
+        fks: list[ForeignKey] = []
+        for c in cons:  # one pass, in catalog order within each type
+            kind = c["type"]
+            if kind == "p":
+                if pk is None:
+                    pk = PrimaryKey(c["columns"], c["name"],
+                                    looks_generated(c["name"], name, "p", c["columns"]))
+            elif kind == "u":
+                uniques.append(UniqueConstraint(c["columns"], c["name"],
+                                                looks_generated(c["name"], name, "u", c["columns"])))
+            elif kind == "c":
+                checks.append(self._check(name, c))
+            elif kind == "f":
+                fks.append(self._foreign_key(name, c))
         return Table(
             name=name,
             schema=self._schema_of(rel["schema"]),
-            columns=tuple(self._column(c) for c in cols),
-            primary_key=PrimaryKey(tuple(pk["columns"]), pk["name"],
-                                   looks_generated(pk["name"], name, "p", pk["columns"]))
-            if pk else None,
-            uniques=tuple(UniqueConstraint(tuple(c["columns"]), c["name"],
-                                           looks_generated(c["name"], name, "u", c["columns"]))
-                          for c in by_type["u"]),
-            checks=tuple(self._check(name, c) for c in by_type["c"]),
-            foreign_keys=tuple(self._foreign_key(name, c) for c in by_type["f"]),
-            indexes=tuple(self._index(name, i) for i in idx),
+            columns=tuple([self._column(c) for c in cols]),
+            primary_key=pk,
+            uniques=tuple(uniques),
+            checks=tuple(checks),
+            foreign_keys=tuple(fks),
+            indexes=tuple([self._index(name, i) for i in idx]),
             options=self._options(rel),
             comment=rel["comment"],
             rls_enabled=rel["rls_enabled"],
             rls_forced=rel["rls_forced"],
-            policies=tuple(self._policy(p) for p in pols),
+            policies=tuple([self._policy(p) for p in pols]),
         )
 
     def _options(self, rel: dict[str, Any]) -> tuple[str, ...]:
+        if rel["persistence"] != "u" and not rel["partition_key"] and not rel["partition_of"]:
+            return ()
         options = []
         if rel["persistence"] == "u":
             options.append("UNLOGGED")
@@ -216,9 +265,14 @@ class _Builder:
         return tuple(options)
 
     def _column(self, row: dict[str, Any]) -> Column:
-        expr = unwrap_parens(row["expr"]) if row["expr"] is not None else None
-        generated = expr if row["generated_kind"] == "s" else None
-        default = None if generated is not None or is_null_default(expr) else expr
+        expr = row["expr"]
+        generated = default = None
+        if expr is not None:
+            expr = unwrap_parens(expr)
+            if row["generated_kind"] == "s":
+                generated = expr
+            elif not is_null_default(expr):
+                default = expr
         identity = _IDENTITY.get(row["identity"])
         seq = row["owned_sequence"]
         if default and seq and default == f"nextval('{seq.replace(chr(39), chr(39) * 2)}'::regclass)":
@@ -231,13 +285,13 @@ class _Builder:
         )
 
     def _check(self, table: str, row: dict[str, Any]) -> CheckConstraint:
-        text = re.sub(r"\s+(NOT VALID|NO INHERIT)\s*$", "", row["definition"])
-        text = unwrap_parens(re.sub(r"^CHECK\s*", "", text))
+        text = _CHECK_SUFFIX.sub("", row["definition"])
+        text = unwrap_parens(_CHECK_PREFIX.sub("", text))
         return CheckConstraint(text, row["name"], looks_generated(row["name"], table, "c", row["columns"]))
 
     def _foreign_key(self, table: str, row: dict[str, Any]) -> ForeignKey:
         return ForeignKey(
-            columns=tuple(row["columns"]), ref_table=row["ref_table"],
+            columns=row["columns"], ref_table=row["ref_table"],
             ref_columns=tuple(row["ref_columns"]), ref_schema=self._schema_of(row["ref_schema"]),
             on_delete=_ACTIONS[row["on_delete"]], on_update=_ACTIONS[row["on_update"]],
             deferrable=row["deferrable"], initially_deferred=row["deferred"],
@@ -299,7 +353,7 @@ class _Builder:
 
     def _publication(self, row: dict[str, Any]) -> Publication:
         tables = [self._key(s, n) for s, n in zip(row["table_schemas"], row["table_names"], strict=True)
-                  if not is_excluded(n, self.exclude)]
+                  if not self.excluded(n)]
         ops = tuple(op for op in ("insert", "update", "delete", "truncate") if row[f"pub{op}"])
         return Publication(name=row["name"], tables=tuple(tables), all_tables=row["all_tables"],
                            operations=ops)
@@ -321,8 +375,12 @@ def _index_column(attnum: int, term: str, option: int) -> IndexColumn:
 def _index_name_generated(name: str, table: str, cols: tuple[IndexColumn, ...]) -> bool:
     """Postgres names an expression term after its function, or `expr`."""
     plain = [c.name if not c.expression else "expr" for c in cols]
+    if looks_generated(name, table, "i", plain):
+        return True
+    if not any(c.expression for c in cols):
+        return False  # the function-name spelling is the same list
     funcs = [c.name if not c.expression else c.name.split("(")[0].strip() for c in cols]
-    return looks_generated(name, table, "i", plain) or looks_generated(name, table, "i", funcs)
+    return looks_generated(name, table, "i", funcs)
 
 
 def _trigger(row: dict[str, Any], table: str) -> Trigger:

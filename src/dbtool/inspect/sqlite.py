@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from fnmatch import fnmatchcase
 from typing import Any, Protocol
 
 from ..model import (
@@ -28,6 +27,7 @@ from ..model import (
     UniqueConstraint,
     View,
 )
+from .exclude import is_excluded
 from .normalize import normalize_default, normalize_sql, normalize_type
 from .sqlite_ddl import (
     TableDDL,
@@ -80,12 +80,6 @@ class QueryRunner(Protocol):
     """Anything that runs one SQL query and returns its rows as dicts."""
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]: ...
-
-
-def is_excluded(name: str, patterns: Collection[str]) -> bool:
-    """Case-insensitive name or glob match (SQLite names are case-insensitive)."""
-    low = name.lower()
-    return any(fnmatchcase(low, p.lower()) for p in patterns)
 
 
 def inspect_sqlite(runner: QueryRunner, *, exclude: Collection[str] = ()) -> Schema:
