@@ -232,6 +232,9 @@ def _parse(path: Path, text: str) -> Snapshot:
                           location=SourceLocation(path, mark.line + 1 if mark else None,
                                                   mark.column + 1 if mark else None),
                           hint="fix it or regenerate it with `dbtool snapshot`") from exc
+    except (ValueError, TypeError) as exc:  # a typed scalar that is not its type: `!!int abc`
+        raise ConfigError(f"snapshot has a value YAML cannot read: {exc}", location=SourceLocation(path),
+                          hint="fix it or regenerate it with `dbtool snapshot`") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"snapshot {path} is not a mapping", location=SourceLocation(path),
                           hint="regenerate it with `dbtool snapshot`")

@@ -140,3 +140,13 @@ def test_gc_paused_restores_the_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_typed_scalar_that_is_not_its_type_is_a_config_error(tmp_path):
+    from dbtool.errors import ConfigError
+    from dbtool.snapshot import load
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("service: x\ndialect: sqlite\ntables: !!int abc\n")
+    with pytest.raises(ConfigError, match="cannot read"):
+        load(path)

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> None:
             sys.exit(0)
     debug = "--debug" in args  # accepted anywhere on the line, not only before the command
     code = run([a for a in args if a != "--debug"], debug=debug)
+    import gc
+
+    gc.freeze()  # nothing is left to collect: skip the collector's pass over psycopg & co at exit
     sys.exit(int(code))
 
 
