@@ -68,6 +68,51 @@ def row_ratio(workload: Workload, row: Row) -> tuple[float | None, str]:
     return ratio(subject, peer), other
 
 
+FIT_MAX = 1_000  # the fit covers the sizes the targets are about, not the largest runs
+
+
+@dataclass(frozen=True)
+class Fit:
+    """t(n) ≈ fixed + per_unit · n over the sizes up to FIT_MAX: the fixed share is
+    start-up (interpreter, imports, connect), the slope the cost of each file or table.
+    It says why a ratio changes with size, which a single ratio cannot."""
+
+    fixed: float
+    per_unit: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {"fixed_s": round(self.fixed, 4), "per_unit_ms": round(self.per_unit * 1000, 4)}
+
+
+def linear_fit(medians: dict[int, float | None], max_size: int = FIT_MAX) -> Fit | None:
+    """Least squares through the medians measured at sizes ≤ max_size (two or more)."""
+    points = [(n, t) for n, t in medians.items() if t is not None and n <= max_size]
+    if len(points) < 2:
+        return None
+    mean_n = sum(n for n, _ in points) / len(points)
+    mean_t = sum(t for _, t in points) / len(points)
+    spread = sum((n - mean_n) ** 2 for n, _ in points)
+    slope = sum((n - mean_n) * (t - mean_t) for n, t in points) / spread
+    return Fit(mean_t - slope * mean_n, slope)
+
+
+def crossover_text(subject: Fit | None, peer: Fit | None, unit: str) -> str:
+    """Where the two fitted lines cross: from which size dbtool is the faster one.
+    The lines hold up to FIT_MAX; beyond it the growth columns are the evidence."""
+    if subject is None or peer is None:
+        return "—"
+    gap_fixed = subject.fixed - peer.fixed
+    gap_slope = peer.per_unit - subject.per_unit
+    if gap_slope == 0:
+        return "faster at every size" if gap_fixed < 0 else f"slower at every size up to {FIT_MAX:,}"
+    at = gap_fixed / gap_slope
+    if gap_slope > 0:
+        return "faster at every size" if at < 1 else f"faster above ~{at:,.0f} {unit}"
+    if at < 1:
+        return f"slower at every size up to {FIT_MAX:,}"
+    return f"faster below ~{at:,.0f} {unit}"
+
+
 @dataclass
 class Growth:
     """One family's medians by size, for the growth tables."""
@@ -79,9 +124,14 @@ class Growth:
     reasons: dict[str, dict[int, str]]
     pairs: list[tuple[str, str]]  # (dbtool row, peer row) for the ratio rows
 
+    def fits(self) -> dict[str, Fit | None]:
+        return {label: linear_fit(medians) for label, medians in self.medians.items()}
+
     def to_dict(self) -> dict[str, Any]:
         return {"family": self.family, "unit": self.unit, "sizes": self.sizes,
-                "medians_s": {k: {str(n): v for n, v in d.items()} for k, d in self.medians.items()}}
+                "medians_s": {k: {str(n): v for n, v in d.items()} for k, d in self.medians.items()},
+                "fit_max_size": FIT_MAX,
+                "fit": {k: f.to_dict() if f else None for k, f in self.fits().items()}}
 
 
 def growth_series(workloads: list[Workload]) -> list[Growth]:

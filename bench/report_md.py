@@ -12,7 +12,17 @@ from pathlib import Path
 
 from bench.paths import BENCH
 from bench.profiling import Profile
-from bench.report import Growth, Results, growth_series, ratio_text, row_ratio, seconds
+from bench.report import (
+    FIT_MAX,
+    Fit,
+    Growth,
+    Results,
+    crossover_text,
+    growth_series,
+    ratio_text,
+    row_ratio,
+    seconds,
+)
 from bench.targets import TargetResult
 from bench.timing import Row
 
@@ -48,27 +58,35 @@ def workload_section(work) -> list[str]:  # type: ignore[no-untyped-def]
     return out
 
 
+def _fit_cell(fit: Fit | None) -> str:
+    if fit is None:
+        return "—"
+    return f"{seconds(fit.fixed) if fit.fixed >= 0 else '≈0'} + {fit.per_unit * 1000:.2f} ms"
+
+
 def growth_section(growth: Growth) -> list[str]:
     unit = growth.unit
     sizes = growth.sizes
     steps = list(itertools.pairwise(sizes))
+    fits = growth.fits()
     header = ("command", *(f"{n:,} {unit}" for n in sizes),
-              *(f"×({b:,}/{a:,}) [size ×{b / a:g}]" for a, b in steps))
+              *(f"×({b:,}/{a:,}) [size ×{b / a:g}]" for a, b in steps),
+              f"fixed + per {unit.removesuffix('s')} (fit ≤ {FIT_MAX:,})")
     rows = []
     for label, medians in growth.medians.items():
         cells = [seconds(medians.get(n)) if medians.get(n) is not None else "not run"
                  for n in sizes]
         factors = [f"×{medians[b] / medians[a]:.2f}" if medians.get(a) and medians.get(b) else "—"
                    for a, b in steps]
-        rows.append((label, *cells, *factors))
+        rows.append((label, *cells, *factors, _fit_cell(fits[label])))
     single = len({subject for subject, _ in growth.pairs}) == 1
     for subject_label, peer_label in growth.pairs:
         subject, peer = growth.medians[subject_label], growth.medians[peer_label]
         name = "dbtool" if single else _short(subject_label)
         cells = [f"{subject[n] / peer[n]:.2f}" if subject.get(n) and peer.get(n) else "—"
                  for n in sizes]
-        rows.append((f"*{name} / {_short(peer_label)}*", *cells,
-                     *([""] * len(steps))))
+        rows.append((f"*{name} / {_short(peer_label)}*", *cells, *([""] * len(steps)),
+                     crossover_text(fits[subject_label], fits[peer_label], unit)))
     return [f"### {growth.family}: cost by number of {unit}", "", *_table(header, rows), ""]
 
 
@@ -119,7 +137,10 @@ def render_section(results: Results) -> str:
                 "factor minus the fixed start-up share; the ratio rows are dbtool / peer at each "
                 "size. Each size is measured minutes after the previous one, so a change in the "
                 "machine's load between sizes shows in the growth factors of every tool alike; "
-                "the ratios at one size come from alternated runs and are the reliable figures.", ""]
+                "the ratios at one size come from alternated runs and are the reliable figures. The last "
+                f"column fits a straight line through the medians at sizes up to {FIT_MAX:,}: its "
+                "fixed part is start-up, its slope the cost of each file or table; on a ratio row "
+                "it says from which size dbtool is the faster of the two.", ""]
         for growth in growths:
             out += growth_section(growth)
     out += ["## Notes", ""] + [f"- {note}" for note in results.notes] + [""]
