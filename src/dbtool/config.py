@@ -189,6 +189,10 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
     if naming is not None and naming not in NAMING:
         raise ConfigError(f"{where} naming must be 'sequential' or 'timestamp', got {naming!r}",
                           location=loc, hint="or leave it out to detect it from the file names")
+    if dialect == "postgres" and "history_table" in body:  # silently ignored before: say so
+        raise ConfigError(f"{where} history_table applies to sqlite and d1 services only",
+                          location=loc, hint="Postgres keeps its history in dbtool_migrations "
+                          "inside history_schema; remove history_table")
     migrations = root / str(body.get("migrations", f"migrations/{name}"))
     targets = _build_targets(name, body, loc)
     schemas = body.get("schemas", ["public"])

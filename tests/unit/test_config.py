@@ -47,6 +47,8 @@ def test_pyproject_tool_table(tmp_path: Path):
     ("[services.a]\ndialect='sqlite'\nnaming='random'\n", "naming must be"),
     ("[services.a]\ndialect='postgres'\n[services.a.targets.p]\nprelude=true\n", "needs url_env"),
     ("bogus = 1\n", "unknown key 'bogus'"),
+    ("[services.a]\ndialect='postgres'\nhistory_table='schema_migrations'\n",
+     "history_table applies to sqlite and d1 services only"),
 ])
 def test_bad_configs_are_one_line_errors(tmp_path: Path, text: str, fragment: str):
     with pytest.raises(ConfigError) as info:
