@@ -189,10 +189,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
     if naming is not None and naming not in NAMING:
         raise ConfigError(f"{where} naming must be 'sequential' or 'timestamp', got {naming!r}",
                           location=loc, hint="or leave it out to detect it from the file names")
-    if dialect == "postgres" and "history_table" in body:  # silently ignored before: say so
-        raise ConfigError(f"{where} history_table applies to sqlite and d1 services only",
-                          location=loc, hint="Postgres keeps its history in dbtool_migrations "
-                          "inside history_schema; remove history_table")
+    _check_dialect_keys(body, dialect, where, loc)
     migrations = root / str(body.get("migrations", f"migrations/{name}"))
     targets = _build_targets(name, body, loc)
     schemas = body.get("schemas", ["public"])
@@ -219,23 +216,34 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         history_table=str(body.get("history_table", "d1_migrations")),
         lint=dict(body.get("lint", {})),
         root=root,
-        wrangler=_wrangler_path(body, dialect, root, where, loc),
+        wrangler=_wrangler_path(body, root, where, loc),
         binding=str(body["binding"]) if body.get("binding") else None,
         explicit=frozenset(body),
     )
 
 
-def _wrangler_path(body: dict[str, Any], dialect: str, root: Path, where: str,
-                   loc: SourceLocation) -> Path | None:
+def _wrangler_path(body: dict[str, Any], root: Path, where: str, loc: SourceLocation) -> Path | None:
     if not body.get("wrangler"):
         if body.get("binding"):
             raise ConfigError(f"{where} binding needs wrangler, the file that declares it",
                               location=loc, hint='add wrangler = "path/to/wrangler.toml"')
         return None
-    if dialect != "d1":
-        raise ConfigError(f"{where} wrangler applies to d1 services only", location=loc,
-                          hint='set dialect = "d1" or remove wrangler')
     return root / str(body["wrangler"])
+
+
+# Keys that mean something to some dialects only; anywhere else they would be ignored in silence.
+_DIALECT_ONLY: dict[str, tuple[tuple[str, ...], str]] = {
+    "wrangler": (("d1",), 'set dialect = "d1" or remove wrangler'),
+    "history_table": (("sqlite", "d1"), "Postgres keeps its history in dbtool_migrations inside "
+                                        "history_schema; remove history_table"),
+}
+
+
+def _check_dialect_keys(body: dict[str, Any], dialect: str, where: str, loc: SourceLocation) -> None:
+    for key, (dialects, hint) in _DIALECT_ONLY.items():
+        if body.get(key) and dialect not in dialects:
+            raise ConfigError(f"{where} {key} applies to {' and '.join(dialects)} services only",
+                              location=loc, hint=hint)
 
 
 def _build_targets(name: str, body: dict[str, Any], loc: SourceLocation) -> tuple[Target, ...]:
