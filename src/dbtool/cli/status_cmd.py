@@ -76,7 +76,8 @@ def _render(result) -> None:
     title = f"{result.service} ({result.label}: {result.target}) — {summary}"
     if not result.exists:
         title += " — database not created yet"
-    rows = [(s.name, s.state.value, s.applied.applied_at if s.applied else "", _source(s), _note(s))
+    # a row may carry no time (Supabase/dbmate rows, history without a file): an empty cell
+    rows = [(s.name, s.state.value, (s.applied.applied_at or "") if s.applied else "", _source(s), _note(s))
             for s in result.states]
     if sys.stdout.isatty():
         _rich_table(title, rows)
