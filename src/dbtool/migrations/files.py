@@ -11,14 +11,18 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dbtool.errors import MigrationFileError, SourceLocation
 from dbtool.migrations.naming import Version, detect_scheme, parse_version
 
+if TYPE_CHECKING:
+    from dbtool.migrations.splitter import Scan
+
 BOM = b"\xef\xbb\xbf"
 KNOWN_DIRECTIVES = frozenset({"no-transaction", "lint-ignore"})
 LEADING_ONLY = frozenset({"no-transaction"})
-_DIRECTIVE = re.compile(r"^[ \t]*--[ \t]*dbtool:(?P<name>[A-Za-z0-9_\-]*)(?P<rest>.*)$", re.MULTILINE)
+_DIRECTIVE = re.compile(r"--[ \t]*dbtool:(?P<name>[A-Za-z0-9_\-]*)(?P<rest>[^\r\n]*)")
 
 
 @dataclass(frozen=True)
@@ -105,20 +109,30 @@ def decode(file: MigrationFile) -> str:
     return text
 
 
-def directives(file: MigrationFile, text: str) -> frozenset[str]:
-    """Directives from `-- dbtool:NAME` comments; unknown ones are errors."""
+def directives(file: MigrationFile, text: str, parsed: Scan) -> frozenset[str]:
+    """Directives from `-- dbtool:NAME` comments; unknown ones are errors.
+
+    A directive is a real `--` comment on its own line (`parsed` knows which `--` are
+    comments, so the same words inside a string, a dollar-quoted body or a block
+    comment are text). `no-transaction` must come before the first statement:
+    the leading comments, block comments included."""
     found: set[str] = set()
-    leading_end = _leading_comment_end(text)
-    for match in _DIRECTIVE.finditer(text):
+    if "dbtool:" not in text:
+        return frozenset(found)
+    for start in parsed.line_comments:
+        match = _DIRECTIVE.match(text, start)
+        line_start = text.rfind("\n", 0, start) + 1
+        if match is None or text[line_start:start].strip():
+            continue  # not a directive, or a remark after code on the same line
         name = match.group("name")
-        line = text.count("\n", 0, match.start()) + 1
-        where = SourceLocation(file.path, line, match.start("name") - match.start() + 1)
+        line = text.count("\n", 0, start) + 1
+        where = SourceLocation(file.path, line, match.start("name") - line_start + 1)
         if name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
                 f"unknown directive 'dbtool:{name}'", location=where,
                 hint=f"known directives: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
-        if name in LEADING_ONLY and match.start() > leading_end:
+        if name in LEADING_ONLY and start > parsed.first_token:
             raise MigrationFileError(
                 f"directive 'dbtool:{name}' must be in the file's leading comments", location=where,
                 hint="move it above the first statement",
@@ -127,22 +141,10 @@ def directives(file: MigrationFile, text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _leading_comment_end(text: str) -> int:
-    """Offset where the first non-comment, non-blank line starts."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("--"):
-            return offset
-        offset += len(line)
-    return offset
-
-
 def load(file: MigrationFile, dialect: str) -> LoadedMigration:
     """Decode and split a file; raises before anything runs if it cannot be read."""
-    from dbtool.migrations.splitter import split
+    from dbtool.migrations.splitter import scan
 
     text = decode(file)
-    found = directives(file, text)
-    statements = tuple(split(text, dialect, file.path))
-    return LoadedMigration(file, text, statements, found)
+    parsed = scan(text, dialect, file.path)
+    return LoadedMigration(file, text, tuple(parsed.statements), directives(file, text, parsed))
