@@ -22,8 +22,9 @@ from dbtool.cli.render import console, emit_json, line
 
 HELP = """Show every migration's state: applied (with time), pending, modified
 (checksum differs from the one recorded), missing (history row without a file),
-out-of-order (pending but older than the newest applied file). Duplicate
-versions are flagged. Never writes to the database.
+out-of-order (pending but older than the newest applied file), ignored (a
+parked file: its name starts with _ or matches the service's ignore globs; never
+applied). Duplicate versions are flagged. Never writes to the database.
 
 \b
 Examples:
@@ -35,7 +36,7 @@ Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing
 """
 
 _STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
-          "out-of-order": "magenta"}
+          "out-of-order": "magenta", "ignored": "dim"}
 
 
 def register(app: typer.Typer) -> None:
@@ -106,6 +107,8 @@ def _rich_table(title: str, rows: list[tuple[str, ...]]) -> None:
 
 
 def _note(state) -> str:
+    if state.state.value == "ignored":
+        return "parked: never applied (a name starting with _ or an ignore glob)"
     notes = []
     if state.duplicate_version:
         notes.append("duplicate version")

@@ -60,7 +60,7 @@ Step = Callable[[Service, Project, ServiceCheck], None]
 
 
 def _files(service: Service, project: Project, result: ServiceCheck) -> None:
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     result.files = len(files)
 
 

@@ -14,7 +14,7 @@ from dbtool.core.history_ops import refuse_unadopted
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
-from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load
+from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
 from dbtool.migrations.history import MigrationState, State, compute_states
 
 
@@ -140,11 +140,11 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
     if target.skipped or target.url is None:
         run.status, run.skip_reason = "skipped", target.skip_reason
         return run
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
     try:
-        states = compute_states(files, engine.history())
+        states = compute_states(files, engine.history(), parked_names(service.migrations, service.ignore))
         refuse_unadopted(engine, files, states, service.name)
         pending = _pending(states, opts)
         loaded = _load_all(pending, engine.capabilities.splitter)

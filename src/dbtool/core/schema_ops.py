@@ -17,7 +17,7 @@ from dbtool.core.scratch import ScratchUnavailable, built_scratch
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import ConfigError
-from dbtool.migrations.files import discover
+from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import State, compute_states
 from dbtool.urls import DatabaseUrl
 
@@ -125,7 +125,7 @@ def change_dict(change: Any) -> dict[str, Any]:
 def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]]]:
     """Schema and history problems from ONE snapshot of the live database, so a
     concurrent migrate cannot commit between the two reads (a torn report)."""
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema)
     try:
@@ -134,9 +134,9 @@ def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, 
             applied = engine.history()
     finally:
         engine.close()
-    states = compute_states(files, applied)
+    states = compute_states(files, applied, parked_names(service.migrations, service.ignore))
     return schema, [{"migration": s.name, "state": s.state.value}
-                    for s in states if s.state is not State.APPLIED]
+                    for s in states if s.state not in (State.APPLIED, State.IGNORED)]
 
 
 def _security(service: Service, schema: Any) -> list[Any]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,8 +67,25 @@ def checksum(raw: bytes) -> str:
     return hashlib.sha256(normalise_bytes(raw)).hexdigest()
 
 
-def discover(folder: Path, scheme: str | None = None) -> tuple[list[MigrationFile], str]:
-    """All `.sql` files directly in `folder`, ordered; other files and sub-folders ignored.
+def is_parked(name: str, ignore: Sequence[str] = ()) -> bool:
+    """A parked file is never applied: its name starts with `_` (the Supabase CLI skips
+    every file that does not match `<digits>_name.sql`, so teams park files that way),
+    or it matches one of the service's `ignore` globs from dbtool.toml."""
+    return name.startswith("_") or any(fnmatchcase(name, pattern) for pattern in ignore)
+
+
+def parked_names(folder: Path, ignore: Sequence[str] = ()) -> list[str]:
+    """The `.sql` files in `folder` that are parked, sorted by name (`status` lists them)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.suffix.lower() == ".sql" and is_parked(p.name, ignore) and p.is_file())
+
+
+def discover(folder: Path, scheme: str | None = None,
+             ignore: Sequence[str] = ()) -> tuple[list[MigrationFile], str]:
+    """All `.sql` files directly in `folder`, ordered; other files, sub-folders and parked
+    files (`is_parked`) are left out.
 
     Returns the files and the naming scheme (given, or detected from the names).
     """
@@ -75,16 +94,39 @@ def discover(folder: Path, scheme: str | None = None) -> tuple[list[MigrationFil
             f"migrations folder {folder} does not exist",
             hint="create it, fix 'migrations' in dbtool.toml, or pass --dir",
         )
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+    paths = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() == ".sql" and not is_parked(p.name, ignore) and _is_file(p))
     names = [p.name for p in paths]
     scheme = scheme or detect_scheme(names)
     files = []
     for path in paths:
         version = parse_version(path.name, scheme, folder)
-        raw = path.read_bytes()
+        raw = _read(path)
         files.append(MigrationFile(path.name, path, version, checksum(raw), raw))
     files.sort(key=lambda f: f.version)
     return files, scheme
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file (or a link to one); sub-folders are skipped, a dangling link is an error."""
+    if path.is_file():
+        return True
+    if path.is_symlink() and not path.exists():
+        raise MigrationFileError(
+            f"migration file {path.name} is a symbolic link to nothing",
+            location=SourceLocation(path), hint="restore the file it points to, or remove the link")
+    return False
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MigrationFileError(
+            f"cannot read migration file {path.name}: {exc.strerror or exc}",
+            location=SourceLocation(path),
+            hint="dbtool reads every migration file: check its permissions (ls -l) and owner",
+        ) from exc
 
 
 def decode(file: MigrationFile) -> str:
