@@ -105,6 +105,61 @@ def _env_unset(s: Sandbox) -> list[str]:
     return ["migrate", "app", "--target", "prod"]
 
 
+@case("config-default-env-unset", 2, "service app: $DBTOOL_TEST_APP_URL is not set")
+def _default_env_unset(s: Sandbox) -> list[str]:
+    """A default target whose variable is unset used to migrate the embedded file instead."""
+    s.config(BASE_CONFIG.replace('migrations = "migrations/app"\n',
+                                 'migrations = "migrations/app"\nurl_env = "DBTOOL_TEST_APP_URL"\n', 1))
+    s.env["DBTOOL_TEST_APP_URL"] = ""
+    s.add("app", "0002_more.sql", "CREATE TABLE more (id TEXT);\n")
+    return ["migrate", "app"]
+
+
+def _foreign_table(database: str, table: str, columns: str) -> object:
+    """A table of dbtool's history names, but another tool's: swapped in before the run."""
+    def build(s: Sandbox) -> list[str]:
+        import sqlite3
+
+        conn = sqlite3.connect(s.root / ".dbtool" / "local" / f"{database}.db")
+        with conn:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_ours")
+            conn.execute(f"CREATE TABLE {table} ({columns})")
+        conn.close()
+        s.add(database, "0002_more.sql" if database != "ts" else "20250102000000_more.sql",
+              "CREATE TABLE more (id TEXT);\n")
+        return ["migrate", database]
+    return build
+
+
+for _db, _table, _columns, _fragments in [
+    ("app", "d1_migrations", "version TEXT, ran_at TEXT", ("table d1_migrations", "history_table")),
+    ("edge", "d1_migrations", "id INTEGER PRIMARY KEY, name TEXT", ("lacks applied_at",)),
+    ("ts", "dbtool_migrations", "migration TEXT, ok INTEGER", ("table dbtool_migrations", "lacks name")),
+]:
+    case(f"history-foreign-{_db}-{_table}", 2, *_fragments)(_foreign_table(_db, _table, _columns))
+
+
+@case("audit-ad-hoc-without-snapshot", 2, "--snapshot PATH")
+def _audit_adhoc(s: Sandbox) -> list[str]:
+    return ["audit", "--dir", "migrations/app", "--url", "sqlite:///.dbtool/local/app.db"]
+
+
+@case("snapshot-unknown-key", 2, "app.yaml:8:", "defualt", "tables.a.columns.id")
+def _snapshot_key(s: Sandbox) -> list[str]:
+    (s.root / "schemas").mkdir()
+    (s.root / "schemas" / "app.yaml").write_text(
+        "service: app\ndialect: sqlite\ntables:\n  a:\n    columns:\n      id:\n        type: TEXT\n"
+        "        defualt: 'x'\n        nullable: false\n    primary_key: {columns: [id]}\n")
+    return ["audit", "app"]
+
+
+@case("snapshot-unknown-top-key", 2, "app.yaml:3:", "tabels")
+def _snapshot_top_key(s: Sandbox) -> list[str]:
+    (s.root / "schemas").mkdir()
+    (s.root / "schemas" / "app.yaml").write_text("service: app\ndialect: sqlite\ntabels: {}\n")
+    return ["audit", "app"]
+
+
 @case("config-unknown-target", 2, "has no target 'staging'", "prod")
 def _unknown_target(s: Sandbox) -> list[str]:
     return ["migrate", "app", "--target", "staging"]

@@ -7,16 +7,16 @@ Nothing compares SQL text; everything goes through `dbtool.diff`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dbtool.config import Project, Service, load_project
 from dbtool.core.migrate import migrate_target
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
 from dbtool.engines import open_engine
-from dbtool.errors import ConfigError
+from dbtool.errors import ConfigError, UsageError
 from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import State, compute_states
 from dbtool.urls import DatabaseUrl
@@ -156,7 +156,10 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
     if live and target.skipped:
         result.skip_reason = target.skip_reason
         return result
-    expected = snapshot.load(path).schema
+    declared = snapshot.load(path)
+    if live:
+        _same_family(path, declared.dialect, service.dialect)
+    expected = declared.schema
     try:
         if live:
             actual, result.history = _read_live(service, target.url)
@@ -170,11 +173,38 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
     return result
 
 
-def audit(spec: TargetSpec) -> list[AuditResult]:
-    """Compare each service's database (live target, else scratch) with its snapshot."""
+def audit(spec: TargetSpec, *, snapshot: Path | None = None) -> list[AuditResult]:
+    """Compare each service's database (live target, else scratch) with its snapshot.
+
+    Ad hoc (`--dir DIR --url URL`) there is no configured snapshot: `snapshot` names
+    the file to compare the live database with (required there, refused elsewhere)."""
+    if spec.dir is not None:
+        if snapshot is None:
+            raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
+                             "compare the database with",
+                             hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
+                                  "or audit a service configured in dbtool.toml")
+        [target] = resolve(spec)
+        service = replace(target.service, snapshot=snapshot)
+        return [audit_target(replace(target, service=service), None, True)]
+    if snapshot is not None:
+        raise UsageError("--snapshot is for ad-hoc audits (--dir DIR --url URL)",
+                         hint="a configured service compares with its own snapshot (snapshot = … "
+                              "in dbtool.toml)")
     project = load_project(spec.config)
-    live = bool(spec.target or spec.url)
-    return [audit_target(t, project, live) for t in resolve(spec, project)]
+    if spec.target or spec.url:
+        return [audit_target(t, project, True) for t in resolve(spec, project)]
+    # a scratch build from the migrations: no live target is resolved (or required)
+    return [audit_target(ResolvedTarget(s, None, "scratch"), project, False)
+            for s in select_services(spec, project)]
+
+
+def _same_family(path: Path, declared: str, dialect: str) -> None:
+    """A snapshot of a Postgres schema cannot describe a SQLite database, or the reverse."""
+    family = {"sqlite": "sqlite", "d1": "sqlite", "postgres": "postgres"}
+    if declared in family and family[declared] != family.get(dialect, dialect):
+        raise UsageError(f"snapshot {path} describes a {declared} schema, but the database is {dialect}",
+                         hint="compare it with a database of the same engine")
 
 
 __all__ = ["AuditResult", "SnapshotResult", "audit", "audit_target", "build_and_inspect",

@@ -147,7 +147,15 @@ class PostgresHistoryOps:
         conn = self.conn
         self._drop_run_cache()
         self._ensure_history(conn)
-        conn.execute(log_ddl(self.schema))
+        log = f"{_ident(self.schema)}.{LOG_TABLE}"
+        present = history_columns(conn, log)
+        if present is None:
+            conn.execute(log_ddl(self.schema))
+        else:
+            from dbtool.engines.history_shape import LOG_COLUMNS, check
+
+            check(log, present, LOG_COLUMNS, where=self.url.display,
+                  hint=f"dbtool keeps its audit trail in {LOG_TABLE}: rename or drop that table first")
         return conn
 
     def _log(self, conn: Any, entries: Sequence[LogEntry]) -> None:

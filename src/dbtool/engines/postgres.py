@@ -128,16 +128,14 @@ class PostgresEngine(PostgresHistoryOps):
             self._conn = None
 
     def history(self) -> list[AppliedMigration]:
+        present = history_columns(self.conn, self.table)
+        self._check_shape(present)
+        if present is None:
+            return []
         with self.conn.cursor() as cur:
             # `source` arrived after the first release: an older table reads it as NULL
-            cur.execute("SELECT to_regclass(%s), EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                        "to_regclass(%s) AND attname = 'source' AND NOT attisdropped)",
-                        (self.table, self.table))
-            exists, has_source = cur.fetchone()
-            if exists is None:
-                return []
             cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
-                        f"{'source' if has_source else 'NULL'} FROM {self.table} ORDER BY id")
+                        f"{'source' if 'source' in present else 'NULL'} FROM {self.table} ORDER BY id")
             return [AppliedMigration(n, a, c, None if d is None else round(d), b, s or "dbtool")
                     for n, a, c, d, b, s in cur.fetchall()]
 
@@ -272,11 +270,20 @@ class PostgresEngine(PostgresHistoryOps):
     def _ensure_history(self, conn: Any) -> None:
         """Create the history table, or add the columns an older dbtool lacked."""
         present = history_columns(conn, self.table)
+        self._check_shape(present)
         if present is None:
             for ddl in history_ddl(self.schema):
                 conn.execute(ddl)
         else:
             self._upgrade_history(conn, present)
+
+    def _check_shape(self, present: frozenset[str] | None) -> None:
+        """A `dbtool_migrations` of another shape (another tool's) stops the run untouched."""
+        from dbtool.engines.history_shape import POSTGRES_COLUMNS, check
+
+        check(self.table, present, POSTGRES_COLUMNS, where=self.url.display,
+              hint="keep dbtool's history elsewhere: history_schema = \"NAME\" for the service in "
+                   "dbtool.toml, or rename that table")
 
     def _is_recorded(self, conn: Any, name: str) -> bool:
         """Whether `name` has a row; the caller has ensured the table exists."""
