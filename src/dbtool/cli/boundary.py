@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(help_text.TOP_LEVEL)
             sys.exit(0)
     debug = "--debug" in args  # accepted anywhere on the line, not only before the command
+    remember_secrets(args)
     stdout = sys.stdout = ClosedPipeSafe(sys.stdout)  # type: ignore[assignment]
     code = run([a for a in args if a != "--debug"], debug=debug)
     stdout.flush()  # a reader that left after the last line must not cost exit 120 at shutdown
@@ -83,6 +84,16 @@ def main(argv: list[str] | None = None) -> None:
 
     gc.freeze()  # nothing is left to collect: skip the collector's pass over psycopg & co at exit
     sys.exit(int(code))
+
+
+def remember_secrets(args: list[str]) -> None:
+    """Before anything runs: every URL on the command line and in the environment, parsed or
+    not, and every variable named like a credential, so no later message can show them."""
+    from dbtool import secrets
+
+    secrets.remember_environment()
+    for arg in args:
+        secrets.remember_url(arg.split("=", 1)[1] if arg.startswith("--url=") else arg)
 
 
 def _click():

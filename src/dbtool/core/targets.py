@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dbtool.config import Project, Service, load_project
-from dbtool.errors import ConfigError, UsageError
+from dbtool.errors import ConfigError, UrlError, UsageError
 from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for, with_persist_to
 
 
@@ -123,11 +123,11 @@ def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> R
         if value is None:
             raise ConfigError(f"target {service.name}.{target.name}: ${target.url_env} is not set",
                               hint=f"export {target.url_env}=URL")
-        return ResolvedTarget(service, parse_url(value), target.name, target.prelude)
+        return ResolvedTarget(service, url_from_env(value, target.url_env), target.name, target.prelude)
     default = service.default_target
     if default is not None:
         if value := default.url():
-            return ResolvedTarget(service, parse_url(value), f"${default.url_env}",
+            return ResolvedTarget(service, url_from_env(value, default.url_env), f"${default.url_env}",
                                   default.prelude)
         return _unset_default(service, default.url_env, named)
     if service.wrangler is not None:  # a D1 service's local database is wrangler's
@@ -140,6 +140,19 @@ def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> R
     return ResolvedTarget(service, None, "none",
                           skip_reason="no database URL: add url_env to the service in dbtool.toml "
                                       "or pass --url")
+
+
+def url_from_env(value: str, variable: str) -> DatabaseUrl:
+    """A URL from an environment variable. A value without `scheme://` is not shown in the
+    error: it may be a bare password or token put in the wrong variable, which no mask can
+    recognise."""
+    try:
+        return parse_url(value)
+    except UrlError as exc:
+        if "://" in value:
+            raise UrlError(f"${variable}: {exc.message}", hint=exc.hint) from None
+        raise UrlError(f"${variable} does not hold a database URL (no scheme://); its value is not "
+                       "shown", hint=exc.hint) from None
 
 
 def _unset_default(service: Service, variable: str, named: bool) -> ResolvedTarget:

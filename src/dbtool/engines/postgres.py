@@ -61,12 +61,18 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> 
     raw = url.raw.replace("postgresql+psycopg://", "postgresql://", 1)
     try:
         return psycopg.connect(raw, autocommit=autocommit, connect_timeout=timeout)
-    except psycopg.Error as exc:
-        raise connection_error(url, exc) from None
+    except (psycopg.Error, ValueError) as exc:  # ValueError: a URL part that is not UTF-8 …
+        error = connection_error(url, exc)
+    # raised outside the handler: no __context__ keeps the driver's text, which may quote
+    # a piece of a malformed URL's password
+    raise error
 
 
 _BAD_OPTION = re.compile(r"invalid (URI query parameter|connection option|\w+ value)|"
                          r"invalid value for parameter")
+# libpq's complaints about the URL's own syntax (a password with `@`, `&`, `%` or blanks)
+_BAD_SYNTAX = re.compile(r"key/value separator|percent-encoded|unexpected spaces|unexpected character|"
+                         r"in URI|in connection info string|invalid port number|invalid integer value")
 
 
 def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
@@ -74,10 +80,18 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
     refuses us, exit 2 when the URL itself is wrong (an option libpq rejects)."""
     text = secrets.mask(" ".join(str(exc).split()))
     where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if isinstance(exc, ValueError):  # psycopg could not read the URL (percent-decoded non-UTF-8)
+        return UrlError(f"the URL {url.display} cannot be read: {text}",
+                        hint="percent-encode each character's UTF-8 bytes (é is %C3%A9)")
     if _BAD_OPTION.search(text):
         return UrlError(f"the URL {url.display} has an option PostgreSQL rejects: "
                         f"{text.removeprefix('connection is bad: ')}",
                         hint="fix or remove that query parameter (see libpq's connection parameters)")
+    if _BAD_SYNTAX.search(text):
+        return UrlError(f"PostgreSQL cannot read the URL {url.display}: "
+                        f"{text.removeprefix('connection is bad: ')}",
+                        hint="percent-encode special characters in the user and password "
+                             "(@ is %40, : is %3A, / is %2F, & is %26, a blank is %20)")
     if "password authentication failed" in text or "no password supplied" in text:
         return ConnectionFailed(f"authentication failed for user {url.username!r} at {where}",
                                 hint="check the user and password in the URL")
