@@ -120,3 +120,46 @@ def test_rules_on_the_model():
     assert [(f.code, f.object) for f in found] == [
         ("SEC103", "private.g(x int)"), ("SEC104", "public.guarded policy 'write'")]
     assert "PUBLIC, which includes anon" in found[1].message and " — " in found[1].describe()
+
+
+@pytest.mark.postgres
+def test_dbtool_history_reachable_by_the_api_roles_is_sec105(pg_url, tmp_path):
+    """dbtool's own tables are not in the schema model; audit reads their grants apart."""
+    import psycopg
+
+    root = tmp_path / "project"
+    (root / "migrations").mkdir(parents=True)
+    (root / "migrations" / "0001_roles.sql").write_text(ROLES)
+    (root / "dbtool.toml").write_text('[services.app]\ndialect = "postgres"\nmigrations = "migrations"\n'
+                                      'exposed_schemas = ["public"]\n')
+    assert run_dbtool("migrate", "app", "--url", pg_url, cwd=root).returncode == 0
+    (root / "schemas").mkdir()
+    (root / "schemas" / "app.yaml").write_text("service: app\ndialect: postgres\n")
+    clean = run_dbtool("audit", "app", "--url", pg_url, "--format", "json", cwd=root)
+    assert clean.returncode == 0 and findings(clean) == set(), clean.stdout
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("GRANT SELECT, DELETE ON dbtool.dbtool_migrations TO anon")
+        conn.execute("GRANT USAGE ON SCHEMA dbtool TO authenticated")
+    proc = run_dbtool("audit", "app", "--url", pg_url, "--format", "json", cwd=root)
+    assert proc.returncode == 1
+    assert findings(proc) == {("SEC105", "dbtool"), ("SEC105", "dbtool.dbtool_migrations")}
+    messages = {f["object"]: f for f in json.loads(proc.stdout)["services"][0]["security"]}
+    assert "anon may SELECT, DELETE" in messages["dbtool.dbtool_migrations"]["message"]
+    assert messages["dbtool"]["hint"] == "REVOKE ALL ON SCHEMA dbtool FROM authenticated"
+
+
+def test_sec105_on_the_model():
+    """Which grants count: any on a history table; on the schema only when it is not one the
+    service keeps its objects in; a history table in an exposed schema even without grants."""
+    from dbtool.engines.pg_own_tables import OwnObject
+
+    own = [OwnObject("schema", "dbtool", None),
+           OwnObject("table", "dbtool", "dbtool_migrations", (("PUBLIC", ("SELECT",)),)),
+           OwnObject("table", "public", "dbtool_history_log"),
+           OwnObject("schema", "ops", None, (("anon", ("USAGE",)),)),
+           OwnObject("schema", "public", None, (("PUBLIC", ("USAGE",)),))]
+    found = audit_security(Schema(), schemas=("public",), exposed=("public",), own_objects=own)
+    assert [(f.code, f.object) for f in found] == [
+        ("SEC105", "dbtool.dbtool_migrations"), ("SEC105", "ops"), ("SEC105", "public.dbtool_history_log")]
+    assert "it is in the exposed schema public" in found[2].message
+    assert "dbtool migrate" in found[2].hint

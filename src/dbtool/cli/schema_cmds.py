@@ -37,9 +37,10 @@ is given, else a scratch database built from the migrations. Every difference
 is a typed change (missing / extra / changed table, column, constraint, index,
 view, trigger, function, policy …) with old and new values; on a live target
 also history integrity (modified, missing, pending migrations). Postgres
-services also get a security audit (codes SEC101-SEC104): tables in
+services also get a security audit (codes SEC101-SEC105): tables in
 `exposed_schemas` without row-level security or without any policy, policies
-that let `anon` write, and SECURITY DEFINER functions without a fixed search_path.
+that let `anon` write, SECURITY DEFINER functions without a fixed search_path,
+and dbtool's own history reachable by PUBLIC/anon/authenticated.
 
 \b
 Examples:

@@ -14,7 +14,13 @@ the drift check saw — on a live database or on a scratch build:
   can shadow the objects it uses and run code with its owner's rights
   (checked in every schema the service owns, exposed or not);
 * SEC104 a permissive policy that lets `anon` (directly, or through PUBLIC)
-  INSERT, UPDATE or DELETE.
+  INSERT, UPDATE or DELETE;
+* SEC105 dbtool's own history (its schema, `dbtool_migrations`,
+  `dbtool_history_log`) reachable by PUBLIC, `anon` or `authenticated`, or kept
+  in an exposed schema: the applied files' text could be read, the history
+  forged or deleted over HTTP. This one needs a catalog read of its own (the
+  history tables are deliberately not part of the schema model), which the
+  engine does in one query (`own_objects`).
 
 Only services that declare `exposed_schemas` get SEC101/102/104: a database
 no API serves has no anonymous callers.
@@ -31,6 +37,7 @@ CODES: dict[str, str] = {
     "SEC102": "row-level security enabled but no policy",
     "SEC103": "SECURITY DEFINER function without a fixed search_path",
     "SEC104": "policy grants anon write access",
+    "SEC105": "dbtool's history reachable by the API roles",
 }
 WRITE_COMMANDS = ("ALL", "INSERT", "UPDATE", "DELETE")
 ANON_ROLES = ("anon", "public")  # PUBLIC includes every role, anon too
@@ -53,11 +60,14 @@ class SecurityFinding:
                 "hint": self.hint, "title": CODES[self.code]}
 
 
-def audit_security(schema: Any, *, schemas: Sequence[str], exposed: Sequence[str]
-                   ) -> list[SecurityFinding]:
-    """Findings for a Postgres schema model; `schemas[0]` is the model's default schema."""
+def audit_security(schema: Any, *, schemas: Sequence[str], exposed: Sequence[str],
+                   own_objects: Sequence[Any] = ()) -> list[SecurityFinding]:
+    """Findings for a Postgres schema model; `schemas[0]` is the model's default schema.
+    `own_objects`: dbtool's history schema and tables with their grants (the engine's
+    `own_objects()`), for SEC105."""
     default = schemas[0] if schemas else "public"
     findings = list(_functions(schema, default))
+    findings += _own_history(own_objects, owned=schemas, exposed=exposed)
     for table in schema.tables:
         owner = table.schema or default
         if owner in exposed:
@@ -108,3 +118,33 @@ def _functions(schema: Any, default: str) -> Iterator[SecurityFinding]:
 
 def _fixed_search_path(config: Sequence[str]) -> bool:
     return any(item.replace(" ", "").lower().startswith("search_path=") for item in config)
+
+
+def _own_history(objects: Sequence[Any], *, owned: Sequence[str], exposed: Sequence[str]
+                 ) -> list[SecurityFinding]:
+    """SEC105: every privilege PUBLIC/anon/authenticated hold on dbtool's tables, and on
+    its schema unless that schema is one the service keeps its own objects in (USAGE on a
+    shared schema such as public is by design; the tables' grants decide there)."""
+    found = []
+    for obj in objects:
+        grants = obj.grants if obj.kind == "table" or obj.schema not in owned else ()
+        in_exposed = obj.kind == "table" and obj.schema in exposed
+        if not grants and not in_exposed:
+            continue
+        what = "dbtool's history schema" if obj.kind == "schema" else f"dbtool's table {obj.name}"
+        problems = [f"{role} may {', '.join(privileges)}" for role, privileges in grants]
+        if in_exposed:
+            problems.insert(0, f"it is in the exposed schema {obj.schema}")
+        found.append(SecurityFinding(
+            "SEC105", obj.label, f"{what} is reachable by the API roles: {'; '.join(problems)}",
+            _own_history_hint(obj, grants, in_exposed)))
+    return found
+
+
+def _own_history_hint(obj: Any, grants: Sequence[Any], in_exposed: bool) -> str:
+    if in_exposed:
+        return ("run `dbtool migrate` with this dbtool: it moves its tables into the `dbtool` "
+                "schema (rows kept) and revokes the API roles' privileges")
+    roles = ", ".join(role for role, _ in grants)
+    target = f"SCHEMA {obj.schema}" if obj.kind == "schema" else obj.label
+    return f"REVOKE ALL ON {target} FROM {roles}"

@@ -14,6 +14,14 @@ from typing import Any
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome
+from dbtool.engines.pg_own_tables import (
+    HISTORY_TABLE,
+    ensure_schema,
+    locate,
+    lock_down,
+    own_objects,
+    qualified,
+)
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_postgres
@@ -79,8 +87,8 @@ class PostgresHistoryOps:
         return read_postgres(self.conn)
 
     def history_log(self) -> list[dict[str, Any]]:
-        log = f"{_ident(self.schema)}.{LOG_TABLE}"
-        if self.conn.execute("SELECT to_regclass(%s)", (log,)).fetchone()[0] is None:
+        log = locate(self.conn, self.schema, self.legacy, LOG_TABLE)
+        if log is None:
             return []
         cur = self.conn.execute(f"SELECT id, at::text AS at, action, name, old_checksum, new_checksum, "
                                 f"forced, note, username, tool_version, batch FROM {log} ORDER BY id")
@@ -88,13 +96,17 @@ class PostgresHistoryOps:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def history_bodies(self, names: Sequence[str]) -> dict[str, str]:
-        if not names or self.conn.execute("SELECT to_regclass(%s)", (self.table,)).fetchone()[0] is None:
+        table = locate(self.conn, self.schema, self.legacy, HISTORY_TABLE) if names else None
+        if table is None or "body" in missing_columns(self.conn, table):
             return {}
-        if "body" in missing_columns(self.conn, self.table):
-            return {}
-        rows = self.conn.execute(f"SELECT name, body FROM {self.table} WHERE body IS NOT NULL "
+        rows = self.conn.execute(f"SELECT name, body FROM {table} WHERE body IS NOT NULL "
                                  "AND name = ANY(%s)", (list(names),)).fetchall()
         return dict(rows)
+
+    def own_objects(self) -> list[Any]:
+        """dbtool's history schema and tables, with what PUBLIC and the API roles may do
+        with them (for the security audit, SEC105). Never writes."""
+        return own_objects(self.conn, self.schema, self.legacy)
 
     # -- writing ----------------------------------------------------------------------
     def record(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
@@ -147,7 +159,11 @@ class PostgresHistoryOps:
         conn = self.conn
         self._drop_run_cache()
         self._ensure_history(conn)
-        conn.execute(log_ddl(self.schema))
+        log = qualified(self.schema, LOG_TABLE)
+        if conn.execute("SELECT to_regclass(%s) IS NULL", (log,)).fetchone()[0]:
+            ensure_schema(conn, self.schema)
+            conn.execute(log_ddl(self.schema))
+            lock_down(conn, [log])
         return conn
 
     def _log(self, conn: Any, entries: Sequence[LogEntry]) -> None:
