@@ -162,7 +162,7 @@ _FIELDS: dict[type, dict[str, Canon]] = {
             "include": _same},
     Policy: {"command": _fold, "permissive": _same, "roles": _same, "using": _expr,
              "with_check": _expr},
-    View: {"definition": _sql, "materialized": _same},
+    View: {"definition": _sql, "materialized": _same, "security_invoker": _same},
     Trigger: {"timing": _fold, "events": _same, "for_each": _fold, "columns": _same,
               "condition": _expr, "function": _sql, "body": _sql},
     Function: {"returns": _fold, "language": _same, "kind": _same, "body": collapse_ws,

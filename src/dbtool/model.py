@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any
 
 
@@ -208,13 +208,24 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
+# Facts an inspector derives from another field (a view's definition names what it
+# reads): never compared, never written to a snapshot, there for the audits.
+DERIVED = {"derived": True}
+
+
 @dataclass(frozen=True, slots=True)
 class View:
+    """A view. `security_invoker` (PostgreSQL 15+): the view checks permissions and
+    row-level security as the querying role, not as its owner. `reads`: the keys of
+    the relations its definition reads directly (derived, see DERIVED)."""
+
     name: str
     definition: str
     schema: str | None = None
     materialized: bool = False
     comment: str | None = None
+    security_invoker: bool = False
+    reads: tuple[str, ...] = field(default=(), compare=False, metadata=DERIVED)
 
     @property
     def key(self) -> str:
@@ -412,7 +423,7 @@ def _to_plain(obj: Any, *, keyed: bool = False) -> Any:
         value = getattr(obj, f.name)
         if keyed and f.name == "name":
             continue
-        if value == _default(f):
+        if value == _default(f) or f.metadata.get("derived"):
             continue
         out[f.name] = _plain_value(obj, f.name, value)
     return out

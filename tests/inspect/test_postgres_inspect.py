@@ -374,3 +374,21 @@ def test_connection_state_is_left_as_found(pg_url: str) -> None:
         inspect_postgres(conn)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
         assert conn.execute("SHOW search_path").fetchone()[0] == "other"
+
+
+def test_views_know_security_invoker_and_what_they_read(pg_url: str) -> None:
+    """For the security audit (SEC106): the option in any spelling, and the relations a
+    view reads directly, as model keys, from one bulk query (no statement per view)."""
+    build(pg_url, "CREATE SCHEMA other; CREATE TABLE other.t (id int); CREATE TABLE a (id int);"
+                  "CREATE TABLE b (id int, a_id int);"
+                  "CREATE VIEW plain AS SELECT a.id FROM a JOIN b ON b.a_id = a.id;"
+                  "CREATE VIEW inv WITH (security_invoker = on) AS SELECT * FROM plain;"
+                  "CREATE VIEW inv2 WITH (security_invoker) AS SELECT id FROM other.t;"
+                  "CREATE VIEW off WITH (security_invoker = false) AS SELECT 1 AS one;"
+                  "CREATE MATERIALIZED VIEW counts AS SELECT count(*) FROM b;")
+    views = {v.key: v for v in inspect_url(pg_url).views}
+    assert {k: (v.security_invoker, v.reads) for k, v in views.items()} == {
+        "plain": (False, ("a", "b")), "inv": (True, ("plain",)), "inv2": (True, ("other.t",)),
+        "off": (False, ()), "counts": (False, ("b",))}
+    assert inspect_url(pg_url).to_dict()["views"]["inv"] == {
+        "definition": views["inv"].definition, "security_invoker": True}  # `reads` is derived: not written

@@ -37,10 +37,11 @@ is given, else a scratch database built from the migrations. Every difference
 is a typed change (missing / extra / changed table, column, constraint, index,
 view, trigger, function, policy …) with old and new values; on a live target
 also history integrity (modified, missing, pending migrations). Postgres
-services also get a security audit (codes SEC101-SEC105): tables in
+services also get a security audit (codes SEC101-SEC106): tables in
 `exposed_schemas` without row-level security or without any policy, policies
-that let `anon` write, SECURITY DEFINER functions without a fixed search_path,
-and dbtool's own history reachable by PUBLIC/anon/authenticated.
+that let `anon` write, SECURITY DEFINER functions without a fixed search_path
+(pg_temp last), dbtool's own history reachable by PUBLIC/anon/authenticated,
+and exposed views that read an RLS table with their owner's rights.
 
 \b
 Examples:

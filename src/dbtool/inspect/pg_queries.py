@@ -55,11 +55,24 @@ SETTINGS_GET = "SELECT current_setting('search_path') AS search_path, current_se
 SETTINGS_SET = ("SELECT set_config('search_path', %(search_path)s, false) AS search_path, "
                 "set_config('jit', %(jit)s, false) AS jit")
 
+# The relations a view reads: what its rewrite rule depends on (other than itself),
+# as [schema, name] pairs. Per view only (the CASE), by index on pg_depend's objid.
+VIEW_READS = """(SELECT jsonb_agg(DISTINCT jsonb_build_array(rn.nspname, rc.relname))
+         FROM pg_rewrite rw
+         JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid
+                         AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> c.oid
+         JOIN pg_class rc ON rc.oid = d.refobjid JOIN pg_namespace rn ON rn.oid = rc.relnamespace
+        WHERE rw.ev_class = c.oid AND rc.relkind IN ('r', 'p', 'v', 'm', 'f'))"""
+
 RELATIONS = f"""
 SELECT c.oid, n.nspname AS schema, c.relname AS name, c.relkind AS kind,
        c.relrowsecurity AS rls_enabled, c.relforcerowsecurity AS rls_forced,
        c.relpersistence AS persistence, {_description('pg_class', 'c.oid')} AS comment,
        CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS definition,
+       CASE WHEN c.relkind = 'v' THEN COALESCE((SELECT o.option_value::bool
+              FROM pg_options_to_table(c.reloptions) o WHERE o.option_name = 'security_invoker'),
+              false) END AS security_invoker,
+       CASE WHEN c.relkind IN ('v', 'm') THEN {VIEW_READS} END AS reads,
        CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partition_key,
        CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partition_bound,
        (SELECT pn.nspname || '.' || pc.relname FROM pg_inherits i

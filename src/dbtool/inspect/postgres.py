@@ -321,7 +321,8 @@ class _Builder:
         definition = clean_body(rel["definition"]) or ""
         return View(name=rel["name"], definition=definition.rstrip(";").rstrip(),
                     schema=self._schema_of(rel["schema"]), materialized=rel["kind"] == "m",
-                    comment=rel["comment"])
+                    comment=rel["comment"], security_invoker=bool(rel["security_invoker"]),
+                    reads=tuple(sorted(self._key(s, n) for s, n in rel["reads"] or ())))
 
     def _triggers(self) -> Iterator[Trigger]:
         for row in self.data["triggers"]:

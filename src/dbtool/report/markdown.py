@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dbtool.model import Table, Trigger
+from dbtool.model import Table, Trigger, View
 from dbtool.report.data import IntrospectionReport
 from dbtool.report.facts import (
     column_keys,
@@ -232,8 +232,7 @@ def _publications(report: IntrospectionReport) -> list[str]:
 def _other_objects(report: IntrospectionReport) -> list[list[str]]:
     s, sections = report.schema, []
     if s.views:
-        rows = [(code(v.key), "materialized" if v.materialized else "view", code(_clip(v.definition)))
-                for v in s.views]
+        rows = [(code(v.key), _view_kind(v), code(_clip(v.definition))) for v in s.views]
         sections.append(["## Views", "", *table(("View", "Kind", "Definition"), rows)])
     if s.enums:
         rows = [(code(e.key), cell(", ".join(e.values))) for e in s.enums]
@@ -245,6 +244,12 @@ def _other_objects(report: IntrospectionReport) -> list[list[str]]:
         rows = [(code(x.name), cell(x.schema or "")) for x in s.extensions]
         sections.append(["## Extensions", "", *table(("Extension", "Schema"), rows)])
     return sections
+
+
+def _view_kind(view: View) -> str:
+    if view.materialized:
+        return "materialized"
+    return "view, security invoker" if view.security_invoker else "view"
 
 
 def render_markdown(report: IntrospectionReport) -> str:
