@@ -99,6 +99,8 @@ class AuditResult:
     history: list[dict[str, str]] = field(default_factory=list)
     security: list[Any] = field(default_factory=list)  # dbtool.core.security.SecurityFinding
     skip_reason: str | None = None
+    # kinds the schema model does not hold, so neither the snapshot nor the differ saw them
+    not_compared: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -112,6 +114,7 @@ class AuditResult:
             "changes": [change_dict(c) for c in self.changes],
             "history": self.history,
             "security": [f.to_dict() for f in self.security],
+            "not_compared": self.not_compared,
         }
 
 
@@ -186,6 +189,7 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
         return result
     result.changes = diff.diff(expected, actual)
     result.security = _security(service, actual, own)
+    result.not_compared = [{"kind": n.kind, "count": n.count} for n in actual.not_compared]
     return result
 
 

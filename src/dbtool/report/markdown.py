@@ -18,6 +18,7 @@ from dbtool.report.data import IntrospectionReport
 from dbtool.report.facts import (
     column_keys,
     default_text,
+    grants_text,
     index_columns,
     references,
     relationships,
@@ -143,14 +144,20 @@ def _table_facts(report: IntrospectionReport, t: Table) -> list[str]:
     facts = []
     if t.primary_key and len(t.primary_key.columns) > 1:
         facts.append(f"**Primary key:** ({', '.join(t.primary_key.columns)})")
-    facts += [f"**Unique:** ({', '.join(u.columns)})" for u in t.uniques]
-    facts += [f"**Check:** {code(c.expression)}" for c in t.checks]
+    facts += [f"**Unique:** ({', '.join(u.columns)})" + (" nulls not distinct" if u.nulls_not_distinct else "")
+              for u in t.uniques]
+    facts += [f"**Check:** {code(c.expression)}" + (" NO INHERIT" if c.no_inherit else "")
+              + (" NOT VALID" if c.not_valid else "") for c in t.checks]
+    facts += [f"**Foreign key not validated:** ({', '.join(f.columns)}) → {code(f.ref_key)}"
+              for f in t.foreign_keys if f.not_valid]
     if t.options:
         facts.append(f"**Options:** {', '.join(t.options)}")
     if t.indexes:
         facts.append("**Indexes:** " + ", ".join(code(i.name) for i in t.indexes))
     if report.dialect == "postgres":
         facts.append(f"**Row-level security:** {_rls(t)}")
+        if t.grants:
+            facts.append(f"**Grants:** {cell(grants_text(t.grants))}")
     return ["", *(f"- {fact}" for fact in facts)] if facts else []
 
 
@@ -172,7 +179,8 @@ def _relationships(report: IntrospectionReport) -> list[str]:
 
 
 def _indexes(report: IntrospectionReport) -> list[str]:
-    rows = [(code(i.name), code(t.key), cell(index_columns(i)), "yes" if i.unique else "no",
+    rows = [(code(i.name), code(t.key), cell(index_columns(i)),
+             ("yes, nulls not distinct" if i.nulls_not_distinct else "yes") if i.unique else "no",
              code(i.where or ""))
             for t in report.schema.tables for i in t.indexes]
     body = table(("Index", "Table", "Columns", "Unique", "Where"), rows) if rows else ["No indexes."]
@@ -200,9 +208,10 @@ def trigger_events(tr: Trigger) -> str:
 def _functions(report: IntrospectionReport) -> list[str]:
     rows = [(code(f.key), cell(f.returns), cell(f.language),
              "definer" if f.security_definer else "invoker", cell(f.volatility.lower()),
-             cell(", ".join(f.config)))
+             cell(", ".join(f.config)), cell(", ".join(g.role for g in f.grants) or "owner only"))
             for f in report.schema.functions]
-    body = table(("Function", "Returns", "Language", "Security", "Volatility", "Settings"), rows) \
+    body = table(("Function", "Returns", "Language", "Security", "Volatility", "Settings",
+                  "Execute"), rows) \
         if rows else ["No functions."]
     return ["## Functions", "", *body]
 
