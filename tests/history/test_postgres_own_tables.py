@@ -251,3 +251,35 @@ def _one_move_schedule(rng: random.Random, url: str, folder: Path, seed: int) ->
     assert len(names) == len(set(names)), f"{context}: a file recorded twice"
     assert names == NAMES[: last + 1], context
     assert len(denied_to(url, "anon")) == 6, context  # no USAGE on the schema: all refused
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "read-view"])
+def test_a_reader_whose_table_moves_between_locate_and_read_reads_it_again(
+        folder: Path, pg_url: str, in_transaction: bool) -> None:
+    """The schedule the generated family hit: `status` locates the history in public, a
+    writer moves it (and commits) before the read runs. The read is done again where the
+    table now is, inside a transaction too (under a savepoint)."""
+    from dbtool.engines import pg_own_tables
+
+    write_set(folder, PG_UP)
+    ok("migrate", "--dir", str(folder), "--url", pg_url, "--to", NAMES[1])
+    to_old_layout(pg_url)
+    engine = PostgresEngine(parse_url(pg_url), capabilities("postgres"))
+    calls: list[str] = []
+
+    def read(table: str, columns: frozenset[str]) -> list[str]:
+        calls.append(table)
+        if len(calls) == 1:  # the writer moves it now, between locate and read
+            with psycopg.connect(pg_url, autocommit=True) as other, other.transaction():
+                pg_own_tables.relocate(other, "dbtool", "public")
+        return [r[0] for r in engine.conn.execute(f"SELECT name FROM {table} ORDER BY id")]
+
+    try:
+        if in_transaction:
+            with engine.read_view():
+                names = pg_own_tables.read_table(engine.conn, "dbtool", "public", "dbtool_migrations", read, [])
+        else:
+            names = pg_own_tables.read_table(engine.conn, "dbtool", "public", "dbtool_migrations", read, [])
+    finally:
+        engine.close()
+    assert calls == ["dbtool_migrations", "dbtool.dbtool_migrations"] and names == NAMES[:2]

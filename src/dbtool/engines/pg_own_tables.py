@@ -20,13 +20,15 @@ anything.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from dbtool.errors import HistoryConflict
 from dbtool.migrations.audit import LOG_TABLE
 
+T = TypeVar("T")
 HISTORY_TABLE = "dbtool_migrations"
 OWN_TABLES = (HISTORY_TABLE, LOG_TABLE)
 DEFAULT_SCHEMA = "dbtool"
@@ -133,9 +135,42 @@ def candidates(schema: str, legacy: str | None, table: str) -> list[str | None]:
     return [qualified(schema, table), qualified(legacy, table) if legacy else None]
 
 
-def locate(conn: Any, schema: str, legacy: str | None, table: str) -> str | None:
-    """Where a reader finds `table` (its regclass as text), None when it does not exist."""
-    return conn.execute(f"SELECT {LOCATE}::text", candidates(schema, legacy, table)).fetchone()[0]
+def read_table(conn: Any, schema: str, legacy: str | None, table: str,
+               read: Callable[[str, frozenset[str]], T], missing: T) -> T:
+    """`read(where, columns)` on dbtool's `table` wherever it is (`missing` when nowhere).
+
+    Locating and reading are two statements, and a writer may move the table from the
+    old place in between (it commits the move under the lock readers never take): then
+    the read fails with "relation does not exist", and is done once more where the
+    table now is. Inside a transaction the read runs under a savepoint, so the retry
+    is possible there too; a move happens at most once, so one retry suffices."""
+    import psycopg
+
+    for attempt in (1, 2):
+        where, columns = conn.execute(
+            f"SELECT t::text, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = t "
+            f"AND attnum > 0 AND NOT attisdropped) FROM (SELECT {LOCATE} AS t) found",
+            candidates(schema, legacy, table)).fetchone()
+        if where is None:
+            return missing
+        try:
+            with _savepoint(conn):
+                return read(where, frozenset(columns))
+        except psycopg.errors.UndefinedTable:
+            if attempt == 2 or legacy is None:
+                raise
+    return missing  # not reached
+
+
+@contextmanager
+def _savepoint(conn: Any) -> Iterator[None]:
+    from psycopg.pq import TransactionStatus
+
+    if conn.info.transaction_status == TransactionStatus.INTRANS:
+        with conn.transaction():
+            yield
+    else:
+        yield
 
 
 # -- who can reach them (for audit, SEC105) -------------------------------------------

@@ -16,13 +16,12 @@ from dbtool.engines.history_postgres import PostgresHistoryOps, history_columns
 from dbtool.engines.pg_own_tables import (
     DEFAULT_SCHEMA,
     HISTORY_TABLE,
-    LOCATE,
     LOCK_KEY,
-    candidates,
     ensure_schema,
     legacy_schema,
     lock_down,
     probe_legacy,
+    read_table,
     relocate,
 )
 from dbtool.errors import (
@@ -139,19 +138,16 @@ class PostgresEngine(PostgresHistoryOps):
             self._conn = None
 
     def history(self) -> list[AppliedMigration]:
-        with self.conn.cursor() as cur:
+        """The rows where the table is (not moved out of `public` yet: read there)."""
+        def read(table: str, columns: frozenset[str]) -> list[AppliedMigration]:
             # `source` arrived after the first release: an older table reads it as NULL
-            # read where the table is: not moved out of `public` yet, it is read there
-            cur.execute(f"SELECT t::text, EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = t "
-                        f"AND attname = 'source' AND NOT attisdropped) FROM (SELECT {LOCATE} AS t) found",
-                        candidates(self.schema, self.legacy, HISTORY_TABLE))
-            table, has_source = cur.fetchone()
-            if table is None:
-                return []
-            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
-                        f"{'source' if has_source else 'NULL'} FROM {table} ORDER BY id")
+            source = "source" if "source" in columns else "NULL"
+            rows = self.conn.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
+                                     f"{source} FROM {table} ORDER BY id").fetchall()
             return [AppliedMigration(n, a, c, None if d is None else round(d), b, s or "dbtool")
-                    for n, a, c, d, b, s in cur.fetchall()]
+                    for n, a, c, d, b, s in rows]
+
+        return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, [])
 
     def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
         """The schema model of the service's schemas, dbtool's history table left out."""
