@@ -25,14 +25,14 @@ def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = 
         if not todo:
             result.message = f"every file up to {to} is already recorded"
             return result
-        changes = proof(run, to)
+        changes, result.not_compared = proof(run, to)
         result.changes = [_change_dict(c) for c in changes]
         if changes and not force:
             result.refused = (f"the database differs from a scratch build up to {to} in "
                               f"{len(changes)} place(s); nothing was recorded")
             return result
         result.forced = bool(changes)
-        detail = "forced over differences" if changes else "schema proven identical"
+        detail = "forced over differences" if changes else _verdict(result.not_compared)
         result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
         if not dry_run:
             _record(run, todo, to, len(changes))
@@ -40,8 +40,10 @@ def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = 
     return result
 
 
-def proof(run: Opened, to: str) -> list[Any]:
-    """Differences between a scratch build up to `to` and the live database.
+def proof(run: Opened, to: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Differences between a scratch build up to `to` and the live database, and the
+    kinds of objects the schema model does not hold (compared by count only: a count
+    that differs is a difference, equal counts prove nothing and are reported).
 
     A foreign history table (dbmate's `schema_migrations`) in the live
     database is bookkeeping, not schema, and is left out of the comparison.
@@ -55,8 +57,24 @@ def proof(run: Opened, to: str) -> list[Any]:
         expected = inspect_url(service, url)
     actual = run.engine.inspect(service.schemas)
     foreign = {"schema_migrations"} if any(r.source == "dbmate" for r in run.engine.foreign_history()) else set()
-    return [c for c in diff.diff(expected, actual)
-            if not (c.path and c.path[0].rsplit(".", 1)[-1] in foreign)]
+    changes = [c for c in diff.diff(expected, actual)
+               if not (c.path and c.path[0].rsplit(".", 1)[-1] in foreign)]
+    return changes + diff.diff_uncompared(expected, actual), not_compared(expected, actual)
+
+
+def not_compared(scratch: Any, live: Any) -> list[dict[str, Any]]:
+    """Per kind the model does not hold: how many objects each side has."""
+    built = {n.kind: n.count for n in scratch.not_compared}
+    found = {n.kind: n.count for n in live.not_compared}
+    kinds = [n.kind for n in live.not_compared] + [k for k in built if k not in found]
+    return [{"kind": k, "database": found.get(k, 0), "scratch": built.get(k, 0)} for k in kinds]
+
+
+def _verdict(uncompared: list[dict[str, Any]]) -> str:
+    if not uncompared:
+        return "schema proven identical"
+    kinds = ", ".join(f"{u['kind']} ({u['database']})" for u in uncompared)
+    return f"identical in every compared kind; not compared: {kinds}"
 
 
 def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:

@@ -59,6 +59,8 @@ class HistoryResult:
     refused: str | None = None  # why nothing was written: exit 1
     forced: bool = False
     message: str = ""  # a one-line summary when there is nothing to list
+    # baseline: kinds the schema model does not hold, {kind, database, scratch} counts
+    not_compared: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def writes(self) -> list[HistoryItem]:
@@ -74,7 +76,7 @@ class HistoryResult:
             "label": self.label, "dry_run": self.dry_run, "written": self.written,
             "forced": self.forced, "refused": self.refused, "message": self.message,
             "items": [i.to_dict() for i in self.items], "problems": self.problems,
-            "warnings": self.warnings, "changes": self.changes,
+            "warnings": self.warnings, "changes": self.changes, "not_compared": self.not_compared,
         }
 
 

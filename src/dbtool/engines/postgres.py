@@ -4,7 +4,6 @@ a `dbtool_migrations` history table written in the same transaction as the file.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -14,6 +13,17 @@ from typing import Any
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
 from dbtool.engines.history_postgres import PostgresHistoryOps, history_columns
+from dbtool.engines.pg_own_tables import (
+    DEFAULT_SCHEMA,
+    HISTORY_TABLE,
+    LOCK_KEY,
+    ensure_schema,
+    legacy_schema,
+    lock_down,
+    probe_legacy,
+    read_table,
+    relocate,
+)
 from dbtool.errors import (
     ConnectionFailed,
     DbtoolError,
@@ -28,7 +38,7 @@ from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
 
-HISTORY_TABLE = "dbtool_migrations"
+__all__ = ["HISTORY_TABLE", "PostgresEngine", "connect", "connection_error", "history_ddl"]
 
 
 def _ident(name: str) -> str:
@@ -36,9 +46,9 @@ def _ident(name: str) -> str:
 
 
 def history_ddl(schema: str) -> list[str]:
+    """The history table (its schema is created, closed to the API roles, by `ensure_schema`)."""
     table = f"{_ident(schema)}.{HISTORY_TABLE}"
     return [
-        f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}",
         f"CREATE TABLE IF NOT EXISTS {table} (\n"
         "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
         "  name text PRIMARY KEY,\n"
@@ -97,19 +107,19 @@ class PostgresEngine(PostgresHistoryOps):
     applied names in memory (the run cache) instead of asking the server per file."""
 
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
-                 history_table: str = HISTORY_TABLE, history_schema: str = "public",
+                 history_table: str = HISTORY_TABLE, history_schema: str = DEFAULT_SCHEMA,
                  lock_timeout: float = 30.0) -> None:
         self.url = url
         self.capabilities = capabilities
         self.schema = history_schema
+        self.legacy = legacy_schema(history_schema)  # where an earlier dbtool kept the tables
         self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
         self.lock_timeout = lock_timeout
         self._conn: Any = None
         self._locked_conn: Any = None  # the connection holding the advisory lock, if any
         self._history_ready = False  # run cache: the history table is committed and up to date
         self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"dbtool:{history_schema}".encode()).digest()[:8], "big", signed=True)
+        self._lock_key = LOCK_KEY  # one key per database: the same before and after the move
 
     @property
     def conn(self) -> Any:
@@ -128,18 +138,16 @@ class PostgresEngine(PostgresHistoryOps):
             self._conn = None
 
     def history(self) -> list[AppliedMigration]:
-        with self.conn.cursor() as cur:
+        """The rows where the table is (not moved out of `public` yet: read there)."""
+        def read(table: str, columns: frozenset[str]) -> list[AppliedMigration]:
             # `source` arrived after the first release: an older table reads it as NULL
-            cur.execute("SELECT to_regclass(%s), EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
-                        "to_regclass(%s) AND attname = 'source' AND NOT attisdropped)",
-                        (self.table, self.table))
-            exists, has_source = cur.fetchone()
-            if exists is None:
-                return []
-            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
-                        f"{'source' if has_source else 'NULL'} FROM {self.table} ORDER BY id")
+            source = "source" if "source" in columns else "NULL"
+            rows = self.conn.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
+                                     f"{source} FROM {table} ORDER BY id").fetchall()
             return [AppliedMigration(n, a, c, None if d is None else round(d), b, s or "dbtool")
-                    for n, a, c, d, b, s in cur.fetchall()]
+                    for n, a, c, d, b, s in rows]
+
+        return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, [])
 
     def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
         """The schema model of the service's schemas, dbtool's history table left out."""
@@ -181,6 +189,7 @@ class PostgresEngine(PostgresHistoryOps):
             delay = min(delay * 2, 0.25)
         self._locked_conn = self._conn
         try:
+            self._move_legacy_history()
             fault("while-locked")
             yield
         finally:
@@ -270,13 +279,25 @@ class PostgresEngine(PostgresHistoryOps):
         self._applied = None
 
     def _ensure_history(self, conn: Any) -> None:
-        """Create the history table, or add the columns an older dbtool lacked."""
+        """Create the history table (closed to the API roles), move it from where an earlier
+        dbtool kept it, or add the columns an older dbtool lacked."""
         present = history_columns(conn, self.table)
+        if present is None and relocate(conn, self.schema, self.legacy):
+            present = history_columns(conn, self.table)
         if present is None:
+            ensure_schema(conn, self.schema)
             for ddl in history_ddl(self.schema):
                 conn.execute(ddl)
+            lock_down(conn, [self.table])
         else:
             self._upgrade_history(conn, present)
+
+    def _move_legacy_history(self) -> None:
+        """Under the run's lock: move the tables an earlier dbtool left in `public` (one
+        round trip when there are none), so no writing run leaves them reachable."""
+        if probe_legacy(self.conn, self.legacy):
+            with self.conn.transaction():
+                relocate(self.conn, self.schema, self.legacy)
 
     def _is_recorded(self, conn: Any, name: str) -> bool:
         """Whether `name` has a row; the caller has ensured the table exists."""
