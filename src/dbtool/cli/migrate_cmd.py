@@ -30,6 +30,10 @@ statement rolls its file back, names file:line:col, and exits 1; earlier files
 stay applied. Modified, deleted or renamed applied files and out-of-order
 pending files are refused (exit 1) unless explicitly allowed.
 
+Before anything runs, files are refused (exit 1) that break the target's
+rules (D1xx on D1; TX101: transaction control in a file dbtool runs in its own
+transaction).
+
 \b
 Examples:
   dbtool migrate --all
@@ -37,7 +41,7 @@ Examples:
   dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
   dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
 
-Exit codes: 0 ok · 1 failed migration or refused history · 2 bad input/config · 3 unreachable or locked.
+Exit codes: 0 ok · 1 failed migration, refused file or refused history · 2 bad input/config · 3 unreachable or locked.
 """
 
 

@@ -150,6 +150,10 @@ def _failed(exc: MigrationFailed, done: int) -> MigrationFailed:
     """The engine's error, with a hint that speaks of rolling back, not applying."""
     statement = (exc.hint or "").split(";")[0]
     exc.message = f"rollback {exc.message}"
-    exc.hint = (f"{statement}; this rollback file and its history row are unchanged, "
-                f"{done} newer migration(s) were already rolled back")
+    if exc.rolled_back:
+        state = "this rollback file and its history row are unchanged"
+    else:  # the engine could not undo what ran: say so, never "unchanged"
+        state = ("what this rollback file ran before it failed stays, and its history row is "
+                 "unchanged (check `dbtool status` and `dbtool audit`)")
+    exc.hint = f"{statement}; {state}, {done} newer migration(s) were already rolled back"
     return exc

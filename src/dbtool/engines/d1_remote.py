@@ -134,7 +134,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
             raise MigrationFailed(f"{source} failed: {exc.message}", migration=str(source),
                                   statement="", engine_message=exc.message,
                                   location=SourceLocation(source),
-                                  hint="D1 rolled the whole script back") from None
+                                  hint="D1 rolled the whole script back", rolled_back=True) from None
 
     # -- helpers ------------------------------------------------------------------------
     def _request(self, migration: LoadedMigration) -> str:
@@ -181,4 +181,5 @@ class D1RemoteEngine(D1RemoteHistoryOps):
             migration=migration.file.name, statement=statement, engine_message=exc.message,
             location=location,
             hint=f"{first}; D1 rolled the file back, earlier files stay applied",
+            rolled_back=True,  # one request is one transaction: D1 applied all of it or none
         )
