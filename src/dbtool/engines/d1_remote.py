@@ -37,6 +37,7 @@ from dbtool.engines.history_sqlite import (
 )
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
 from dbtool.errors import ConnectionFailed, MigrationFailed, SourceLocation
+from dbtool.faults import fault
 from dbtool.migrations.audit import current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
@@ -109,6 +110,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
         """No lock exists on D1; see the module docstring for what protects a remote run."""
+        fault("before-lock")
         yield
 
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:

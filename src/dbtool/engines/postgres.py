@@ -172,7 +172,10 @@ class PostgresEngine(PostgresHistoryOps):
 
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """A session advisory lock held for the whole run; released even on failure."""
+        """A session advisory lock held for the whole run; released even on failure.
+        Every dbtool command that writes holds it from the history read its decisions
+        depend on to its last write."""
+        fault("before-lock")
         deadline = time.monotonic() + timeout
         delay = 0.02
         while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()[0]:

@@ -202,7 +202,12 @@ class SqliteEngine(SqliteHistoryOps):
     # -- locking and applying ---------------------------------------------------
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """SQLite serialises per file with BEGIN IMMEDIATE; the run itself needs no lock.
+        """The run lock: every dbtool command that writes holds it from the history read its
+        decisions depend on to its last write (see `run_lock`), so concurrent runs take
+        turns instead of deciding from the same history. Each file still commits under
+        BEGIN IMMEDIATE, which keeps other writers (wrangler, the application) out while
+        it runs. The database itself is opened (and created) by the first write, so a
+        run that refuses under the lock leaves no file behind.
 
         For the run, a rollback-journal database is switched to WAL and back: with
         synchronous=FULL both are durable at every COMMIT, but WAL syncs one file
@@ -211,17 +216,20 @@ class SqliteEngine(SqliteHistoryOps):
         file commits, so a run that changes nothing leaves the file byte for byte as
         it was. A run killed before the switch back leaves the file in WAL mode,
         which is just as safe."""
+        from dbtool.engines import run_lock
+
         self.lock_timeout = timeout
-        conn = self._connect(create=True)
-        assert conn is not None
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._wal_eligible = True
-        try:
-            yield
-        finally:
-            restore, self._wal_eligible, self._restore_mode = self._restore_mode, False, None
-            if restore and self._conn is not None:
-                self.notes.extend(_leave_wal(self._conn, restore, self.path))
+        fault("before-lock")
+        with run_lock.held(self.path, timeout):
+            if self._conn is not None:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._wal_eligible = True
+            try:
+                yield
+            finally:
+                restore, self._wal_eligible, self._restore_mode = self._restore_mode, False, None
+                if restore and self._conn is not None:
+                    self.notes.extend(_leave_wal(self._conn, restore, self.path))
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         started = time.monotonic()
@@ -281,7 +289,8 @@ class SqliteEngine(SqliteHistoryOps):
 
     def _apply_autocommit(self, conn: sqlite3.Connection, migration: LoadedMigration,
                           started: float) -> ApplyOutcome:
-        """`-- dbtool:no-transaction`: statements run one by one, recorded after success."""
+        """`-- dbtool:no-transaction`: statements run one by one, recorded after success.
+        Only the run lock keeps a second run from running them again meanwhile."""
         if self._is_recorded(conn, migration.file.name):
             return ApplyOutcome(migration.file.name, False, 0.0, 0)
         self._run_autocommit(conn, migration)
