@@ -1,13 +1,20 @@
 """The lint rules `migrate` (and `rollback`) enforce before anything runs.
 
-Engine rules (`Rule.engine`) are ordinary lint rules (`dbtool.lint.rules`), so
-migrate and lint cannot disagree: statements the target cannot run safely —
-D1 rejects them (D1xx), or they would break the transaction dbtool runs a
-file in (TX101). `check_files` runs them over the files about to run, always
-at error severity and never silenced by a lint-ignore.
+Two kinds, both ordinary lint rules (`dbtool.lint.rules`), so migrate and lint
+cannot disagree:
+
+* engine rules (`Rule.engine`): statements the target cannot run safely — D1
+  rejects them (D1xx), or they would break the transaction dbtool runs a file
+  in (TX101). `check_files` runs them over the files about to run, always at
+  error severity and never silenced by a lint-ignore.
+* silent data loss (`Rule.silent_loss`): statements that destroy rows the file
+  never names (DL102, a table rebuild whose DROP cascades into child tables).
+  They need the schema the file starts from, so `check_data_loss` replays the
+  earlier files as `dbtool lint` does; a lint-ignore with a reason, or
+  `migrate --allow-data-loss`, lets the file through with a warning.
 
 Importing the lint framework costs ~50 ms (pglast and every rule module), a
-fifth of migrating 200 files, so the check first screens the statements with
+fifth of migrating 200 files, so both checks first screen the statements with
 the rules' prefilters, which live here (light) and which the rule classes
 share: a run whose pending statements match none never imports the framework.
 tests/lint/test_migrate_rules.py checks that the screens below agree with the
@@ -41,12 +48,15 @@ MAX_STATEMENTS = 100  # the seeds' batch limit: statements in one migration file
 # bodies never start a statement: the splitter keeps them inside theirs.)
 TRANSACTION_CONTROL = re.compile(
     r"(?:BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE)(?![\w$])", re.I)
+TABLE_DROP = re.compile(r"DROP(?![\w$])", re.I)
 
 # Per dialect: the screen every statement that can trip one of its engine rules passes,
 # or None when some engine rule must see every statement (D1's size and column limits).
 ENGINE_SCREENS: dict[str, re.Pattern[str] | None] = {
     "sqlite": TRANSACTION_CONTROL, "postgres": TRANSACTION_CONTROL, "d1": None,
 }
+# Per dialect: the same for the silent-loss rules; a dialect with none is absent.
+SILENT_LOSS_SCREENS: dict[str, re.Pattern[str]] = {"sqlite": TABLE_DROP, "d1": TABLE_DROP}
 
 
 def engine_codes(dialect: str) -> list[str]:
@@ -99,3 +109,55 @@ def check_files(capabilities: Any, loaded: Sequence[Any]) -> None:
             location=diagnostic.location,
             hint=f"{diagnostic.help}; nothing was applied (see `dbtool lint`)",
         )
+
+
+def check_data_loss(service: Any, files: Sequence[Any], pending: Sequence[Any], *,
+                    allow: bool = False) -> list[str]:
+    """Refuse a pending file that silently destroys rows (rules with `silent_loss`).
+
+    `files` are the service's files in order (the earlier ones are replayed for
+    the schema), `pending` the loaded files about to run. Returns one warning per
+    finding that a lint-ignore (with its reason) or `allow` (--allow-data-loss)
+    lets through; raises RuleViolation on the first other one.
+    """
+    screen = SILENT_LOSS_SCREENS.get(service.dialect)
+    if screen is None:
+        return []
+    suspects = {m.file.name for m in pending if not _screened_out(screen, [m])}
+    if not suspects:
+        return []
+    findings = _silent_loss_findings(service, files, suspects)
+    warnings = []
+    for finding in findings:
+        if finding.suppressed:
+            warnings.append(f"{finding.location}: {finding.message} [{finding.code}] — applied: "
+                            f"acknowledged by lint-ignore ({finding.suppressed_by})")
+        elif allow:
+            warnings.append(f"{finding.location}: {finding.message} [{finding.code}] — applied "
+                            "anyway (--allow-data-loss)")
+        else:
+            raise RuleViolation(
+                f"data loss: {finding.message} [{finding.code}]", location=finding.location,
+                hint=f"{finding.help}; nothing was applied — if the loss is intended, put "
+                     f"`-- dbtool:lint-ignore {finding.code} <reason>` above the statement or "
+                     "pass --allow-data-loss")
+    return warnings
+
+
+def _silent_loss_findings(service: Any, files: Sequence[Any], suspects: set[str]) -> list[Any]:
+    """Error-severity findings of the silent-loss rules in the `suspects` files, with the
+    files before the last of them replayed for context (as `dbtool lint` would)."""
+    from dbtool.lint.config import LintConfig
+    from dbtool.lint.engine import lint_files
+    from dbtool.lint.framework import Severity, all_rules
+
+    dialect = service.dialect
+    config = LintConfig.for_service(service)
+    codes = [code for code, cls in all_rules().items() if cls.silent_loss
+             and config.runs(cls(), dialect) and config.severity_of(cls(), dialect) is Severity.ERROR]
+    if not codes:
+        return []
+    last = max(i for i, f in enumerate(files) if f.name in suspects)
+    report = lint_files(list(files[: last + 1]), dialect, config, selected=suspects,
+                        name=service.name, codes=codes)
+    return [d for d in report.diagnostics if d.code in codes and d.severity is Severity.ERROR]

@@ -18,7 +18,7 @@ from dbtool.errors import RuleViolation
 from dbtool.lint.config import LintConfig
 from dbtool.lint.framework import Scope, all_rules
 from dbtool.migrations.files import discover, load
-from dbtool.rules import ENGINE_SCREENS, check_files
+from dbtool.rules import ENGINE_SCREENS, SILENT_LOSS_SCREENS, check_files
 from tests.lint.support import codes
 from tests.lint.support import lint as lint_with
 
@@ -37,6 +37,16 @@ def test_engine_screens_agree_with_the_rules() -> None:
         else:
             assert any(r.prefilter is None for r in rules), dialect
     assert set(ENGINE_SCREENS) == {"sqlite", "d1", "postgres"}
+
+
+def test_silent_loss_screens_agree_with_the_rules() -> None:
+    for dialect in ("sqlite", "d1", "postgres"):
+        rules = [r for r in all_rules().values() if r.silent_loss and dialect in r.dialects]
+        if not rules:
+            assert dialect not in SILENT_LOSS_SCREENS
+            continue
+        assert all(r.prefilter is SILENT_LOSS_SCREENS[dialect] for r in rules), dialect
+    assert {c for c, r in all_rules().items() if r.silent_loss} == {"DL102"}
 
 
 REFUSED_PG = [

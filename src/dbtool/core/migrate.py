@@ -1,7 +1,8 @@
 """`migrate`: plan pending files, validate them all, then apply each atomically.
 
 Order of work is chosen so that bad input changes nothing: files are read,
-decoded, split and checked against the engine's rules before the first write. Every decision that depends on the
+decoded, split and checked against the engine's rules (and the silent
+data-loss rules) before the first write. Every decision that depends on the
 history is taken under the run lock the writes hold: the plan made from a
 first read (what a dry run shows, and what refuses bad input without waiting
 for the lock) is made again under the lock when the history changed
@@ -32,6 +33,7 @@ class MigrateOptions:
     lock_timeout: float | None = None  # None: the project's lock_timeout (default 30 s)
     prelude: bool = False  # force the service prelude (local/scratch builds)
     include_sql: bool = False  # put each planned statement in the plan (dry run --sql)
+    allow_data_loss: bool = False  # apply files that silently destroy rows (DL102), with a warning
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,10 @@ def _plan(engine, target: ResolvedTarget, files: list[MigrationFile], opts: Migr
     refuse_unadopted(engine, files, states, service.name)
     loaded = _load_all(_pending(states, opts), engine.capabilities.splitter, cache)
     _check_rules(engine.capabilities, loaded)
-    return _Plan(history, loaded, [])
+    from dbtool.rules import check_data_loss
+
+    warnings = check_data_loss(service, files, loaded, allow=opts.allow_data_loss)
+    return _Plan(history, loaded, warnings)
 
 
 def migrate_target(target: ResolvedTarget, opts: MigrateOptions,

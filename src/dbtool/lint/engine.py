@@ -107,13 +107,15 @@ def active_rules(dialect: str, config: LintConfig, *, only: Iterable[str] | None
 
 
 def lint_files(files: Sequence[MigrationFile], dialect: str, config: LintConfig | None = None, *,
-               selected: Iterable[str] | None = None, name: str = "") -> LintReport:
-    """Lint `files` (one service's, in order); report on `selected` names (default: all)."""
+               selected: Iterable[str] | None = None, name: str = "",
+               codes: Iterable[str] | None = None) -> LintReport:
+    """Lint `files` (one service's, in order); report on `selected` names (default: all),
+    with the rules `codes` (default: every rule `config` runs)."""
     config = config or LintConfig()
     chosen = None if selected is None else set(selected)
     loaded = [load_file(f, dialect, selected=chosen is None or f.name in chosen) for f in files]
     with new_schema(dialect) as schema:
-        run = _Run(dialect, config, active_rules(dialect, config), loaded, schema)
+        run = _Run(dialect, config, active_rules(dialect, config, only=codes), loaded, schema)
         for index, lint_file in enumerate(loaded):
             _lint_file(run, index, lint_file)
         service = ServiceContext(dialect, loaded, schema, config)

@@ -122,6 +122,10 @@ class Rule:
     file in (TX101): `dbtool migrate` (and `rollback`, for rollback files)
     refuses them before anything runs, and a lint-ignore cannot silence them;
     `refusal` names the kind in migrate's error ("D1 rule").
+    `silent_loss` rules find statements that destroy rows the file never
+    names (DL102: a DROP TABLE that cascades into child tables): `migrate`
+    refuses a file with such a finding at error severity unless a lint-ignore
+    with a reason or `--allow-data-loss` acknowledges it.
     `prefilter` (statement rules): a pattern that every statement the rule can
     report on matches at its start (`Statement.sql` starts at the first token);
     other statements are not shown to the rule, and `migrate` skips the lint
@@ -140,6 +144,7 @@ class Rule:
     opt_in: ClassVar[bool] = False
     engine: ClassVar[bool] = False
     refusal: ClassVar[str] = ""
+    silent_loss: ClassVar[bool] = False
     prefilter: ClassVar[re.Pattern[str] | None] = None
 
     def severity_for(self, dialect: str) -> Severity:
