@@ -17,27 +17,39 @@ from dbtool.migrations.audit import HistoryEntry, LogEntry, new_batch
 
 
 def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = False) -> HistoryResult:
-    """Prove the live schema equals the files up to `to`, then record those files as applied."""
+    """Prove the live schema equals the files up to `to`, then record those files as applied.
+
+    A real run proves and records under the run lock, so the schema it compares and
+    the history it completes are the ones no other run can change before it writes."""
     with opened(spec) as run:
-        result = run.result("baseline", dry_run=dry_run)
-        recorded = {a.name for a in run.engine.history()}
-        todo = [f for f in up_to(run.files, to) if f.name not in recorded]
-        if not todo:
-            result.message = f"every file up to {to} is already recorded"
-            return result
-        changes, result.not_compared = proof(run, to)
-        result.changes = [_change_dict(c) for c in changes]
-        if changes and not force:
-            result.refused = (f"the database differs from a scratch build up to {to} in "
-                              f"{len(changes)} place(s); nothing was recorded")
-            return result
-        result.forced = bool(changes)
-        detail = "forced over differences" if changes else _verdict(result.not_compared)
-        result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
-        if not dry_run:
-            _record(run, todo, to, len(changes))
-            result.written = True
+        if dry_run:
+            return _plan(run, to, force=force, dry_run=True)[0]
+        with run.engine.lock(run.lock_timeout):
+            result, todo, differences = _plan(run, to, force=force, dry_run=False)
+            if todo and not result.refused:
+                _record(run, todo, to, differences)
+                result.written = True
     return result
+
+
+def _plan(run: Opened, to: str, *, force: bool, dry_run: bool) -> tuple[HistoryResult, list[Any], int]:
+    """The rows baseline would record, proven (or forced) against a scratch build."""
+    result = run.result("baseline", dry_run=dry_run)
+    recorded = {a.name for a in run.engine.history()}
+    todo = [f for f in up_to(run.files, to) if f.name not in recorded]
+    if not todo:
+        result.message = f"every file up to {to} is already recorded"
+        return result, [], 0
+    changes, result.not_compared = proof(run, to)
+    result.changes = [_change_dict(c) for c in changes]
+    if changes and not force:
+        result.refused = (f"the database differs from a scratch build up to {to} in "
+                          f"{len(changes)} place(s); nothing was recorded")
+        return result, [], len(changes)
+    result.forced = bool(changes)
+    detail = "forced over differences" if changes else _verdict(result.not_compared)
+    result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
+    return result, todo, len(changes)
 
 
 def proof(run: Opened, to: str) -> tuple[list[Any], list[dict[str, Any]]]:
@@ -85,8 +97,7 @@ def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
     batch = new_batch()
     entries = [HistoryEntry.for_file(f, source) for f in todo]
     log = [LogEntry("baseline", e.name, None, e.checksum, forced, note, batch) for e in entries]
-    with run.engine.lock(run.lock_timeout):
-        run.engine.record(entries, log)
+    run.engine.record(entries, log)
 
 
 def _change_dict(change: Any) -> dict[str, Any]:

@@ -135,7 +135,9 @@ class PostgresHistoryOps:
         """Run a rollback file and delete `name`'s history row in one transaction."""
         started = time.perf_counter()
         if not migration.transactional:  # `-- dbtool:no-transaction`: statements, then the row
-            self._run(self.conn, migration, transactional=False)
+            if not self._is_recorded(self.conn, name):
+                return ApplyOutcome(name, False, 0.0, 0)  # another run rolled it back first
+            self._run_autocommit(self.conn, migration)
         with self.conn.transaction():
             conn = self._prepare()
             if not self._is_recorded(conn, name):

@@ -101,6 +101,11 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
                             hint="check that the server is running and the host/port are right")
 
 
+def _status(conn: Any) -> str:
+    """The session's transaction status: IDLE, INTRANS, INERROR, ACTIVE or UNKNOWN."""
+    return conn.info.transaction_status.name
+
+
 class PostgresEngine(PostgresHistoryOps):
     """One database. While `lock()` holds the advisory lock, no other dbtool run can
     write this history, so `apply` checks the history table once and keeps the
@@ -175,7 +180,10 @@ class PostgresEngine(PostgresHistoryOps):
 
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """A session advisory lock held for the whole run; released even on failure."""
+        """A session advisory lock held for the whole run; released even on failure.
+        Every dbtool command that writes holds it from the history read its decisions
+        depend on to its last write."""
+        fault("before-lock")
         deadline = time.monotonic() + timeout
         delay = 0.02
         while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()[0]:
@@ -235,12 +243,26 @@ class PostgresEngine(PostgresHistoryOps):
             self._committed(conn, None)
         if skip:
             return ApplyOutcome(name, False, 0.0, 0)
-        self._run(conn, migration, transactional=False)
+        self._run_autocommit(conn, migration)
         with conn.transaction():
             self._record(conn, migration, started)
         self._committed(conn, name)
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
+
+    def _run_autocommit(self, conn: Any, migration: LoadedMigration) -> None:
+        """A no-transaction file's statements; a transaction it opened and left open is
+        rolled back (and reported), never committed together with dbtool's history row."""
+        self._run(conn, migration, transactional=False)
+        if _status(conn) != "IDLE":
+            conn.execute("ROLLBACK")
+            raise MigrationFailed(
+                f"{migration.file.name} left a transaction open (BEGIN without COMMIT)",
+                migration=migration.file.name, statement="", engine_message="",
+                location=SourceLocation(migration.file.path),
+                hint="dbtool rolled that transaction back; what ran before its BEGIN stays "
+                     "applied and the file is not recorded — end the transaction in the file, "
+                     "or drop the directive and let dbtool run the file in one transaction")
 
     # -- the history check: per file without the lock, once per run with it ----------
     def _cached(self, conn: Any) -> bool:
@@ -304,7 +326,13 @@ class PostgresEngine(PostgresHistoryOps):
         return conn.execute(f"SELECT 1 FROM {self.table} WHERE name = %s", (name,)).fetchone() is not None
 
     def _run(self, conn: Any, migration: LoadedMigration, *, transactional: bool = True) -> None:
+        """The file's statements. In a transactional file each one must leave dbtool's
+        transaction open: one that ended it (COMMIT, ROLLBACK, PREPARE TRANSACTION ...)
+        is reported at once (lint's TX101 refuses such files before anything runs;
+        this is the engine's own guard)."""
         import psycopg
+
+        from dbtool.engines.sqlite import transaction_ended
 
         for index, statement in enumerate(migration.statements):
             if index:
@@ -313,6 +341,8 @@ class PostgresEngine(PostgresHistoryOps):
                 conn.execute(statement.sql, prepare=False)
             except psycopg.Error as exc:
                 raise self._failure(migration, statement, exc, index, transactional) from exc
+            if transactional and _status(conn) != "INTRANS":
+                raise transaction_ended(migration, statement)
 
     def _failure(self, migration: LoadedMigration, statement: Any, exc: Any, index: int,
                  transactional: bool) -> MigrationFailed:
@@ -326,7 +356,14 @@ class PostgresEngine(PostgresHistoryOps):
             col = (len(before) - before.rfind("\n")) if extra_lines else col + len(before)
         first = statement.sql.strip().splitlines()[0][:80]
         if transactional:
+            # dbtool's transaction was open before this statement (checked after each one):
+            # it is aborted now, and the caller's transaction block rolls it back
             tail = "the file was rolled back, earlier files stay applied"
+        elif _status(self.conn) != "IDLE":  # the file had opened a transaction of its own
+            self.conn.execute("ROLLBACK")
+            tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had run; "
+                    "dbtool rolled back the transaction the file had opened, what ran outside it "
+                    "stays applied; the file is not recorded")
         else:
             tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had "
                     "run and stay applied; the file is not recorded")
@@ -334,7 +371,7 @@ class PostgresEngine(PostgresHistoryOps):
             f"{migration.file.name} failed: {message}",
             migration=migration.file.name, statement=statement.sql, engine_message=message,
             location=SourceLocation(migration.file.path, line, col),
-            hint=f"statement: {first}; {tail}",
+            hint=f"statement: {first}; {tail}", rolled_back=transactional,
         )
 
     def _record(self, conn: Any, migration: LoadedMigration, started: float) -> None:
