@@ -59,7 +59,7 @@ class Service:
     prelude: Path | None = None
     schemas: tuple[str, ...] = ("public",)
     exposed_schemas: tuple[str, ...] = ()  # schemas an HTTP API (PostgREST/Supabase) serves
-    history_schema: str = "public"
+    history_schema: str = "dbtool"  # Postgres: dbtool's own schema, never an exposed one
     history_table: str = "d1_migrations"
     ignore: tuple[str, ...] = ()  # globs of parked files (names starting with `_` always are)
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
@@ -254,6 +254,12 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
     if unknown:
         raise ConfigError(f"{where} exposed_schemas names {unknown[0]!r}, which is not in schemas",
                           location=loc, hint="add it to schemas, so that dbtool inspects it")
+    history_schema = str(body.get("history_schema", "dbtool"))
+    if history_schema in exposed:
+        raise ConfigError(f"{where} history_schema {history_schema!r} is in exposed_schemas: the API "
+                          "roles could read and rewrite dbtool's history there", location=loc,
+                          hint='remove history_schema (default "dbtool") or name a schema the API '
+                               "does not serve")
     return Service(
         name=name,
         dialect=dialect,
@@ -264,7 +270,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         prelude=root / str(body["prelude"]) if body.get("prelude") else None,
         schemas=tuple(schemas),
         exposed_schemas=tuple(exposed),
-        history_schema=str(body.get("history_schema", "public")),
+        history_schema=history_schema,
         history_table=str(body.get("history_table", "d1_migrations")),
         ignore=tuple(body.get("ignore", ())),
         lint=dict(body.get("lint", {})),

@@ -25,6 +25,7 @@ from .model import (
     Extension,
     ForeignKey,
     Function,
+    Grant,
     Index,
     Policy,
     PrimaryKey,
@@ -65,6 +66,8 @@ class ObjectType(enum.Enum):
     SEQUENCE = "sequence"
     EXTENSION = "extension"
     PUBLICATION = "publication"
+    GRANT = "grant"  # path: (object key, role)
+    UNCOMPARED = "uncompared"  # path: (kind,); objects the model does not hold, by count
 
 
 _TYPE_ORDER = {t: i for i, t in enumerate(ObjectType)}
@@ -84,7 +87,9 @@ class Change:
 
     @property
     def name(self) -> str:
-        """The object's display name: `users.email`, `posts (author_id)`."""
+        """The object's display name: `users.email`, `posts (author_id)`, `users to anon`."""
+        if self.object_type is ObjectType.GRANT:
+            return f"on {self.path[0]} to {self.path[1]}"
         text = self.path[0] if self.path else ""
         for part in self.path[1:]:
             text += f" {part}" if part.startswith("(") else f".{part}"
@@ -93,6 +98,9 @@ class Change:
     def describe(self) -> str:
         """One line: `column users.email: type changed TEXT -> VARCHAR(10)`."""
         head = f"{self.object_type.value.replace('_', ' ')} {self.name}"
+        if self.object_type is ObjectType.UNCOMPARED:
+            return (f"{self.name}: {self.expected} expected, {self.actual} found (compared by count "
+                    "only: the schema model does not hold them)")
         if self.kind is ChangeKind.CHANGED:
             return f"{head}: {self.field} changed {_fmt(self.expected)} -> {_fmt(self.actual)}"
         return f"{head}: {self.kind.value}"
@@ -138,7 +146,7 @@ def _fold(value: str | None) -> str | None:
 def _index_columns(cols: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(
         (_expr(c.name) if c.expression else c.name, c.expression, c.descending, c.nulls_first,
-         _fold(c.collation))
+         _fold(c.collation), _fold(c.opclass))
         for c in cols
     )
 
@@ -153,16 +161,16 @@ _FIELDS: dict[type, dict[str, Canon]] = {
     Column: {"type": _fold, "nullable": _same, "default": _expr, "generated": _expr,
              "generated_stored": _same, "identity": _fold, "collation": _fold},
     PrimaryKey: {"columns": _same},
-    UniqueConstraint: {"columns": _same},
-    CheckConstraint: {"expression": _expr},
+    UniqueConstraint: {"columns": _same, "nulls_not_distinct": _same},
+    CheckConstraint: {"expression": _expr, "not_valid": _same, "no_inherit": _same},
     ForeignKey: {"columns": _same, "ref_table": _same, "ref_schema": _same,
                  "ref_columns": _same, "on_delete": _fold, "on_update": _fold,
-                 "deferrable": _same, "initially_deferred": _same},
+                 "deferrable": _same, "initially_deferred": _same, "not_valid": _same},
     Index: {"columns": _index_columns, "unique": _same, "where": _expr, "method": _fold,
-            "include": _same},
+            "include": _same, "nulls_not_distinct": _same},
     Policy: {"command": _fold, "permissive": _same, "roles": _same, "using": _expr,
              "with_check": _expr},
-    View: {"definition": _sql, "materialized": _same},
+    View: {"definition": _sql, "materialized": _same, "security_invoker": _same},
     Trigger: {"timing": _fold, "events": _same, "for_each": _fold, "columns": _same,
               "condition": _expr, "function": _sql, "body": _sql},
     Function: {"returns": _fold, "language": _same, "kind": _same, "body": collapse_ws,
@@ -173,6 +181,7 @@ _FIELDS: dict[type, dict[str, Canon]] = {
                     "min_value": _same, "max_value": _same, "cache": _same, "cycle": _same},
     Extension: {"schema": _same},
     Publication: {"tables": _same, "all_tables": _same, "operations": _same},
+    Grant: {"privileges": _same},
 }
 
 
@@ -268,6 +277,12 @@ def _diff_keyed(expected: Iterable[Any], actual: Iterable[Any], otype: ObjectTyp
     return out
 
 
+def _grants(key: str, e: Any, a: Any) -> list[Change]:
+    """Per role: grants missing, extra, or with other privileges (tables, views, functions,
+    sequences)."""
+    return _diff_keyed(e.grants, a.grants, ObjectType.GRANT, lambda g: (key, g.role))
+
+
 def _comment(path: tuple[str, ...], e: str | None, a: str | None) -> list[Change]:
     if (e or None) == (a or None):
         return []
@@ -320,13 +335,21 @@ def _diff_table(e: Table, a: Table) -> list[Change]:
                        lambda f: (f.columns, f.ref_key)),
         *_diff_matched(e.indexes, a.indexes, ObjectType.INDEX, key, lambda i: i.name),
         *_diff_keyed(e.policies, a.policies, ObjectType.POLICY, lambda p: (key, p.name)),
+        *_grants(key, e, a),
     ]
 
 
 def _with_comment(otype: ObjectType) -> Callable[[Any, Any], list[Change]]:
     def compare(e: Any, a: Any) -> list[Change]:
         path = (e.key,)
-        return _compare(e, a, otype, path) + _comment(path, e.comment, a.comment)
+        return _compare(e, a, otype, path) + _comment(path, e.comment, a.comment) + _grants(e.key, e, a)
+
+    return compare
+
+
+def _with_grants(otype: ObjectType) -> Callable[[Any, Any], list[Change]]:
+    def compare(e: Any, a: Any) -> list[Change]:
+        return _compare(e, a, otype, (e.key,)) + _grants(e.key, e, a)
 
     return compare
 
@@ -351,7 +374,8 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
         *_diff_keyed(expected.functions, actual.functions, ObjectType.FUNCTION,
                      _one(lambda f: f.key), _with_comment(ObjectType.FUNCTION)),
         *_diff_keyed(expected.enums, actual.enums, ObjectType.ENUM, _one(lambda o: o.key)),
-        *_diff_keyed(expected.sequences, actual.sequences, ObjectType.SEQUENCE, _one(lambda o: o.key)),
+        *_diff_keyed(expected.sequences, actual.sequences, ObjectType.SEQUENCE, _one(lambda o: o.key),
+                     _with_grants(ObjectType.SEQUENCE)),
         *_diff_keyed(expected.extensions, actual.extensions, ObjectType.EXTENSION, _one(lambda o: o.key)),
         *_diff_keyed(expected.publications, actual.publications, ObjectType.PUBLICATION,
                      _one(lambda o: o.key)),
@@ -359,8 +383,17 @@ def diff(expected: Schema, actual: Schema) -> list[Change]:
     return sorted(changes, key=_order)
 
 
+def diff_uncompared(expected: Schema, actual: Schema) -> list[Change]:
+    """Kinds the model does not hold whose counts differ between two inspected schemas
+    (a difference proven by count; equal counts prove nothing, see `not_compared`)."""
+    e = {n.kind: n.count for n in expected.not_compared}
+    a = {n.kind: n.count for n in actual.not_compared}
+    return [Change(ChangeKind.CHANGED, ObjectType.UNCOMPARED, (kind,), "count", e.get(kind, 0), a.get(kind, 0))
+            for kind in sorted(e.keys() | a.keys()) if e.get(kind, 0) != a.get(kind, 0)]
+
+
 def _order(c: Change) -> tuple[Any, ...]:
     return (c.path[:1], _TYPE_ORDER[c.object_type], c.path[1:], c.field or "", c.kind.value)
 
 
-__all__ = ["Change", "ChangeKind", "ObjectType", "diff", "match"]
+__all__ = ["Change", "ChangeKind", "ObjectType", "diff", "diff_uncompared", "match"]

@@ -125,7 +125,12 @@ class RuleViolation(DbtoolError):
 
 
 class MigrationFailed(DbtoolError):
-    """A statement failed; the file was rolled back and left no trace."""
+    """A statement failed (or ended dbtool's transaction).
+
+    `rolled_back` is True only when the engine confirmed that the file's
+    transaction was rolled back, so messages never claim a rollback that did
+    not happen (a no-transaction file, a file that ended the transaction).
+    """
 
     kind = "migration-failed"
     exit_code = ExitCode.PROBLEMS
@@ -139,11 +144,13 @@ class MigrationFailed(DbtoolError):
         engine_message: str,
         location: SourceLocation | None = None,
         hint: str | None = None,
+        rolled_back: bool = False,
     ) -> None:
         super().__init__(message, hint=hint, location=location)
         self.migration = migration
         self.statement = mask(statement)
         self.engine_message = mask(engine_message)
+        self.rolled_back = rolled_back
 
     def to_dict(self) -> dict[str, object]:
         data = super().to_dict()
@@ -151,5 +158,6 @@ class MigrationFailed(DbtoolError):
             migration=self.migration,
             statement=self.statement,
             engine_message=self.engine_message,
+            rolled_back=self.rolled_back,
         )
         return data

@@ -32,6 +32,7 @@ POINTS = (
     "after-history",  # the history row is written; COMMIT has not been sent
     "after-commit",  # the file and its row are committed
     "while-locked",  # the run's lock (Postgres advisory / SQLite write lock) is held
+    "before-lock",  # a writing command planned from the history and is about to take the run lock
 )
 
 

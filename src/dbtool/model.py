@@ -19,7 +19,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import MISSING, dataclass, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from typing import Any
 
 
@@ -85,16 +85,25 @@ class PrimaryKey:
 
 @dataclass(frozen=True, slots=True)
 class UniqueConstraint:
+    """`nulls_not_distinct` (PostgreSQL 15+): two NULLs count as equal, so at most one
+    row may have NULL in the key."""
+
     columns: tuple[str, ...]
     name: str | None = None
     name_generated: bool = False
+    nulls_not_distinct: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class CheckConstraint:
+    """`not_valid`: added NOT VALID and never validated, so existing rows may break it;
+    `no_inherit`: not inherited by child tables."""
+
     expression: str
     name: str | None = None
     name_generated: bool = False
+    not_valid: bool = False
+    no_inherit: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +118,7 @@ class ForeignKey:
     initially_deferred: bool = False
     name: str | None = None
     name_generated: bool = False
+    not_valid: bool = False  # added NOT VALID and never validated
 
     @property
     def ref_key(self) -> str:
@@ -124,11 +134,14 @@ class IndexColumn:
     descending: bool = False
     nulls_first: bool | None = None  # None: the engine's default for the direction
     collation: str | None = None
+    opclass: str | None = None  # None: the default operator class for the type
 
     def render(self) -> str:
         text = f"({self.name})" if self.expression else self.name
         if self.collation:
             text += f" COLLATE {self.collation}"
+        if self.opclass:
+            text += f" {self.opclass}"
         if self.descending:
             text += " DESC"
         if self.nulls_first is not None:
@@ -145,6 +158,44 @@ class Index:
     method: str | None = None  # None: the engine's default access method (btree)
     include: tuple[str, ...] = ()
     name_generated: bool = False
+    nulls_not_distinct: bool = False  # a unique index where NULLs count as equal (PostgreSQL 15+)
+
+
+# Privileges in the order GRANT lists them; ALL stands for every privilege GRANT ALL
+# gives on the object's kind (the inspector abbreviates, the differ compares as given).
+PRIVILEGE_ORDER = ("ALL", "SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES",
+                   "TRIGGER", "MAINTAIN", "USAGE", "EXECUTE", "CREATE", "CONNECT", "TEMPORARY")
+GRANT_OPTION = " WITH GRANT OPTION"
+
+
+def _privilege_key(privilege: str) -> tuple[int, str]:
+    base = privilege.removesuffix(GRANT_OPTION)
+    rank = PRIVILEGE_ORDER.index(base) if base in PRIVILEGE_ORDER else len(PRIVILEGE_ORDER)
+    return (rank, privilege)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What one role (or PUBLIC) may do with an object, beyond its owner's implicit
+    rights: privilege names as GRANT spells them, `… WITH GRANT OPTION` when the role
+    may pass it on. In a snapshot, an object's grants read `{role: [privileges]}`."""
+
+    role: str
+    privileges: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _set(self, "privileges", tuple(sorted(set(self.privileges), key=_privilege_key)))
+
+    def render(self) -> str:
+        return f"{self.role}: {', '.join(self.privileges)}"
+
+
+def _grants(items: tuple[Grant, ...]) -> tuple[Grant, ...]:
+    return _sorted(items, lambda g: g.role)
+
+
+# A function's rights when nobody changed them: PUBLIC may EXECUTE it.
+DEFAULT_FUNCTION_GRANTS = (Grant("PUBLIC", ("EXECUTE",)),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +243,7 @@ class Table:
     rls_enabled: bool = False
     rls_forced: bool = False
     policies: tuple[Policy, ...] = ()
+    grants: tuple[Grant, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("uniques", "checks", "foreign_keys"):
@@ -199,6 +251,7 @@ class Table:
         _set(self, "indexes", _sorted(self.indexes, lambda i: i.name))
         _set(self, "policies", _sorted(self.policies, lambda p: p.name))
         _set(self, "options", tuple(self.options))
+        _set(self, "grants", _grants(self.grants))
 
     @property
     def key(self) -> str:
@@ -208,13 +261,28 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
+# Facts an inspector derives from another field (a view's definition names what it
+# reads): never compared, never written to a snapshot, there for the audits.
+DERIVED = {"derived": True}
+
+
 @dataclass(frozen=True, slots=True)
 class View:
+    """A view. `security_invoker` (PostgreSQL 15+): the view checks permissions and
+    row-level security as the querying role, not as its owner. `reads`: the keys of
+    the relations its definition reads directly (derived, see DERIVED)."""
+
     name: str
     definition: str
     schema: str | None = None
     materialized: bool = False
     comment: str | None = None
+    security_invoker: bool = False
+    reads: tuple[str, ...] = field(default=(), compare=False, metadata=DERIVED)
+    grants: tuple[Grant, ...] = ()
+
+    def __post_init__(self) -> None:
+        _set(self, "grants", _grants(self.grants))
 
     @property
     def key(self) -> str:
@@ -255,9 +323,11 @@ class Function:
     strict: bool = False
     config: tuple[str, ...] = ()  # e.g. search_path=public
     comment: str | None = None
+    grants: tuple[Grant, ...] = DEFAULT_FUNCTION_GRANTS  # EXECUTE, as on the catalog
 
     def __post_init__(self) -> None:
         _set(self, "config", tuple(sorted(self.config)))
+        _set(self, "grants", _grants(self.grants))
 
     @property
     def key(self) -> str:
@@ -286,6 +356,10 @@ class Sequence:
     cache: int = 1
     cycle: bool = False
     schema: str | None = None
+    grants: tuple[Grant, ...] = ()
+
+    def __post_init__(self) -> None:
+        _set(self, "grants", _grants(self.grants))
 
     @property
     def key(self) -> str:
@@ -320,7 +394,19 @@ class Publication:
 
 
 @dataclass(frozen=True, slots=True)
+class NotCompared:
+    """Objects of a kind the model does not hold (rules, domains, column privileges …),
+    counted by an inspector so that no comparison claims them equal."""
+
+    kind: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class Schema:
+    """`not_compared` is what the inspector found but the model cannot hold, by kind
+    (derived: never compared, never in a snapshot; empty for a snapshot's schema)."""
+
     tables: tuple[Table, ...] = ()
     views: tuple[View, ...] = ()
     triggers: tuple[Trigger, ...] = ()
@@ -329,9 +415,10 @@ class Schema:
     sequences: tuple[Sequence, ...] = ()
     extensions: tuple[Extension, ...] = ()
     publications: tuple[Publication, ...] = ()
+    not_compared: tuple[NotCompared, ...] = field(default=(), compare=False, metadata=DERIVED)
 
     def __post_init__(self) -> None:
-        for f in fields(self):
+        for f in _object_fields(self):
             _set(self, f.name, _sorted(getattr(self, f.name), lambda o: o.key))
 
     def table(self, key: str) -> Table | None:
@@ -343,7 +430,7 @@ class Schema:
         Named objects become mappings keyed by their key; defaults are left
         out so a snapshot lists only what is not implied."""
         out: dict[str, Any] = {}
-        for f in fields(self):
+        for f in _object_fields(self):
             items = getattr(self, f.name)
             if not items:
                 continue
@@ -357,7 +444,7 @@ class Schema:
     def from_dict(cls, data: dict[str, Any]) -> Schema:
         """Inverse of `to_dict`; missing keys take the model's defaults."""
         kwargs: dict[str, Any] = {}
-        for f in fields(cls):
+        for f in _object_fields(cls):
             raw = data.get(f.name) or ()
             item_cls = _SCHEMA_ITEMS[f.name]
             if isinstance(raw, dict):
@@ -368,6 +455,12 @@ class Schema:
 
 
 # --- plain-data conversion -------------------------------------------------
+
+
+def _object_fields(schema: Any) -> list[Any]:
+    """The schema's collections of named objects (what snapshots hold)."""
+    return [f for f in fields(schema) if not f.metadata.get("derived")]
+
 
 _SCHEMA_ITEMS: dict[str, type] = {
     "tables": Table, "views": View, "triggers": Trigger, "functions": Function,
@@ -385,6 +478,8 @@ _NESTED: dict[tuple[type, str], tuple[type, bool]] = {
     (Table, "policies"): (Policy, True),
     (Index, "columns"): (IndexColumn, False),
 }
+# Fields holding grants: written as a mapping `{role: [privileges]}`.
+_GRANTS = frozenset({(Table, "grants"), (View, "grants"), (Function, "grants"), (Sequence, "grants")})
 # Fields that a keyed mapping already carries in its key.
 _KEY_FIELDS = ("name", "schema")
 
@@ -412,13 +507,15 @@ def _to_plain(obj: Any, *, keyed: bool = False) -> Any:
         value = getattr(obj, f.name)
         if keyed and f.name == "name":
             continue
-        if value == _default(f):
+        if value == _default(f) or f.metadata.get("derived"):
             continue
         out[f.name] = _plain_value(obj, f.name, value)
     return out
 
 
 def _plain_value(owner: Any, name: str, value: Any) -> Any:
+    if (type(owner), name) in _GRANTS:
+        return {g.role: list(g.privileges) for g in value}
     nested = _NESTED.get((type(owner), name))
     if nested and nested[1]:
         return {item.name: _to_plain(item, keyed=True) for item in value}
@@ -452,6 +549,9 @@ def _from_plain(cls: type, data: Any) -> Any:
 
 
 def _from_value(cls: type, name: str, value: Any) -> Any:
+    if (cls, name) in _GRANTS:
+        return tuple(Grant(str(role), tuple(privileges) if isinstance(privileges, list) else (privileges,))
+                     for role, privileges in (value or {}).items())
     nested = _NESTED.get((cls, name))
     if nested is not None:
         item_cls, keyed = nested
@@ -466,7 +566,7 @@ def _from_value(cls: type, name: str, value: Any) -> Any:
 
 
 __all__ = [
-    "CheckConstraint", "Column", "Enum", "Extension", "ForeignKey", "Function",
-    "Index", "IndexColumn", "Policy", "PrimaryKey", "Publication", "Schema",
+    "CheckConstraint", "Column", "Enum", "Extension", "ForeignKey", "Function", "Grant",
+    "Index", "IndexColumn", "NotCompared", "Policy", "PrimaryKey", "Publication", "Schema",
     "Sequence", "Table", "Trigger", "UniqueConstraint", "View", "qualify", "to_plain",
 ]

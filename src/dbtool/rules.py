@@ -1,15 +1,31 @@
-"""Engine rules checked before anything runs (D1's statement restrictions).
+"""The lint rules `migrate` (and `rollback`) enforce before anything runs.
 
-The rules themselves are lint rules (`dbtool.lint.rules.d1`, codes D1xx);
-this module holds D1's limits and allow-list and is the entry point `dbtool
-migrate` calls before it touches a D1 target. It runs the same analyzers as
-`dbtool lint` -- only those whose statements D1 itself rejects (the
-"engine" rules), always at error severity and never silenced by a
-lint-ignore -- so migrate and lint cannot disagree about what D1 accepts.
+Two kinds, both ordinary lint rules (`dbtool.lint.rules`), so migrate and lint
+cannot disagree:
+
+* engine rules (`Rule.engine`): statements the target cannot run safely — D1
+  rejects them (D1xx), or they would break the transaction dbtool runs a file
+  in (TX101). `check_files` runs them over the files about to run, always at
+  error severity and never silenced by a lint-ignore.
+* silent data loss (`Rule.silent_loss`): statements that destroy rows the file
+  never names (DL102, a table rebuild whose DROP cascades into child tables).
+  They need the schema the file starts from, so `check_data_loss` replays the
+  earlier files as `dbtool lint` does; a lint-ignore with a reason, or
+  `migrate --allow-data-loss`, lets the file through with a warning.
+
+Importing the lint framework costs ~50 ms (pglast and every rule module), a
+fifth of migrating 200 files, so both checks first screen the statements with
+the rules' prefilters, which live here (light) and which the rule classes
+share: a run whose pending statements match none never imports the framework.
+tests/lint/test_migrate_rules.py checks that the screens below agree with the
+rules' own attributes.
+
+This module also holds D1's limits and allow-list.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,12 +41,34 @@ MAX_STATEMENT_BYTES = 100_000
 MAX_COLUMNS = 100
 MAX_STATEMENTS = 100  # the seeds' batch limit: statements in one migration file
 
+# Statement prefilters (matched at the statement's first token). Transaction control in
+# SQLite and Postgres starts with one of these words: BEGIN [DEFERRED|...|WORK|TRANSACTION],
+# START TRANSACTION, COMMIT/END [PREPARED], ROLLBACK/ABORT [TO SAVEPOINT | PREPARED],
+# SAVEPOINT, RELEASE [SAVEPOINT], PREPARE TRANSACTION. (`BEGIN ATOMIC` bodies and trigger
+# bodies never start a statement: the splitter keeps them inside theirs.)
+TRANSACTION_CONTROL = re.compile(
+    r"(?:BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE)(?![\w$])", re.I)
+TABLE_DROP = re.compile(r"DROP(?![\w$])", re.I)
+
+# Per dialect: the screen every statement that can trip one of its engine rules passes,
+# or None when some engine rule must see every statement (D1's size and column limits).
+ENGINE_SCREENS: dict[str, re.Pattern[str] | None] = {
+    "sqlite": TRANSACTION_CONTROL, "postgres": TRANSACTION_CONTROL, "d1": None,
+}
+# Per dialect: the same for the silent-loss rules; a dialect with none is absent.
+SILENT_LOSS_SCREENS: dict[str, re.Pattern[str]] = {"sqlite": TABLE_DROP, "d1": TABLE_DROP}
+
+
+def engine_codes(dialect: str) -> list[str]:
+    """Codes of the engine rules of `dialect` (what migrate refuses outright)."""
+    from dbtool.lint.framework import all_rules
+
+    return [code for code, rule in all_rules().items() if rule.engine and dialect in rule.dialects]
+
 
 def d1_engine_codes() -> list[str]:
     """Codes of the lint rules describing statements D1 rejects outright."""
-    from dbtool.lint.framework import all_rules
-
-    return [code for code, rule in all_rules().items() if rule.engine and "d1" in rule.dialects]
+    return engine_codes("d1")
 
 
 def d1_violation(sql: str) -> str | None:
@@ -48,15 +86,78 @@ def d1_violation(sql: str) -> str | None:
     return found[0].message if found else None
 
 
+def _screened_out(screen: re.Pattern[str] | None, loaded: Sequence[Any]) -> bool:
+    """True when no statement of `loaded` passes `screen` (None passes everything)."""
+    if screen is None:
+        return False
+    return not any(screen.match(s.sql) for m in loaded for s in m.statements)
+
+
 def check_files(capabilities: Any, loaded: Sequence[Any]) -> None:
     """Raise RuleViolation on the first statement that breaks the engine's rules."""
-    if not capabilities.d1_rules:
+    dialect = capabilities.dialect
+    if _screened_out(ENGINE_SCREENS.get(dialect), loaded):
         return
     from dbtool.lint.engine import lint_loaded
+    from dbtool.lint.framework import all_rules
 
-    for diagnostic in lint_loaded(loaded, "d1", d1_engine_codes()):
+    for diagnostic in lint_loaded(loaded, dialect, engine_codes(dialect)):
+        rule = all_rules()[diagnostic.code]
+        label = f"{rule.refusal}: " if rule.refusal else ""
         raise RuleViolation(
-            f"D1 rule: {diagnostic.message} [{diagnostic.code}]",
+            f"{label}{diagnostic.message} [{diagnostic.code}]",
             location=diagnostic.location,
             hint=f"{diagnostic.help}; nothing was applied (see `dbtool lint`)",
         )
+
+
+def check_data_loss(service: Any, files: Sequence[Any], pending: Sequence[Any], *,
+                    allow: bool = False) -> list[str]:
+    """Refuse a pending file that silently destroys rows (rules with `silent_loss`).
+
+    `files` are the service's files in order (the earlier ones are replayed for
+    the schema), `pending` the loaded files about to run. Returns one warning per
+    finding that a lint-ignore (with its reason) or `allow` (--allow-data-loss)
+    lets through; raises RuleViolation on the first other one.
+    """
+    screen = SILENT_LOSS_SCREENS.get(service.dialect)
+    if screen is None:
+        return []
+    suspects = {m.file.name for m in pending if not _screened_out(screen, [m])}
+    if not suspects:
+        return []
+    findings = _silent_loss_findings(service, files, suspects)
+    warnings = []
+    for finding in findings:
+        if finding.suppressed:
+            warnings.append(f"{finding.location}: {finding.message} [{finding.code}] — applied: "
+                            f"acknowledged by lint-ignore ({finding.suppressed_by})")
+        elif allow:
+            warnings.append(f"{finding.location}: {finding.message} [{finding.code}] — applied "
+                            "anyway (--allow-data-loss)")
+        else:
+            raise RuleViolation(
+                f"data loss: {finding.message} [{finding.code}]", location=finding.location,
+                hint=f"{finding.help}; nothing was applied — if the loss is intended, put "
+                     f"`-- dbtool:lint-ignore {finding.code} <reason>` above the statement or "
+                     "pass --allow-data-loss")
+    return warnings
+
+
+def _silent_loss_findings(service: Any, files: Sequence[Any], suspects: set[str]) -> list[Any]:
+    """Error-severity findings of the silent-loss rules in the `suspects` files, with the
+    files before the last of them replayed for context (as `dbtool lint` would)."""
+    from dbtool.lint.config import LintConfig
+    from dbtool.lint.engine import lint_files
+    from dbtool.lint.framework import Severity, all_rules
+
+    dialect = service.dialect
+    config = LintConfig.for_service(service)
+    codes = [code for code, cls in all_rules().items() if cls.silent_loss
+             and config.runs(cls(), dialect) and config.severity_of(cls(), dialect) is Severity.ERROR]
+    if not codes:
+        return []
+    last = max(i for i, f in enumerate(files) if f.name in suspects)
+    report = lint_files(list(files[: last + 1]), dialect, config, selected=suspects,
+                        name=service.name, codes=codes)
+    return [d for d in report.diagnostics if d.code in codes and d.severity is Severity.ERROR]

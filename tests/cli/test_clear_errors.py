@@ -27,9 +27,10 @@ def pg_catalog(url: str) -> list[tuple]:
     """Every user object with its definition, and every row of the tables in the way."""
     with psycopg.connect(url, autocommit=True) as conn:
         rows = [row for sql in _PG_QUERIES for row in conn.execute(sql).fetchall()]
-        for table in ("dbtool_migrations", "dbtool_history_log"):
-            if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]:
-                rows += conn.execute(f"SELECT * FROM {table}").fetchall()
+        for schema in ("public", "dbtool"):
+            for table in ("dbtool_migrations", "dbtool_history_log"):
+                if conn.execute("SELECT to_regclass(%s)", (f"{schema}.{table}",)).fetchone()[0]:
+                    rows += conn.execute(f"SELECT * FROM {schema}.{table}").fetchall()
     return rows
 
 
@@ -84,21 +85,29 @@ def test_a_dangling_link_is_an_error_not_a_silently_skipped_file(tmp_path: Path)
 
 
 @pytest.mark.postgres
-def test_a_foreign_dbtool_migrations_table_on_postgres_stops_every_command(tmp_path: Path, pg_url: str):
+@pytest.mark.parametrize("schema, advice", [
+    ("dbtool", "history_schema"),  # in dbtool's own schema
+    ("public", "an earlier dbtool kept in public"),  # its old place: never moved into dbtool
+])
+def test_a_foreign_dbtool_migrations_table_on_postgres_stops_every_command(
+        tmp_path: Path, pg_url: str, schema: str, advice: str):
     folder = tmp_path / "migrations"
     folder.mkdir()
     (folder / "0001_a.sql").write_text("CREATE TABLE a (id int);\n")
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE dbtool_migrations (id serial PRIMARY KEY, migration text, ok boolean)")
-        conn.execute("INSERT INTO dbtool_migrations (migration, ok) VALUES ('x', true)")
+        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        conn.execute(f"CREATE TABLE {schema}.dbtool_migrations (id serial PRIMARY KEY, migration text, ok boolean)")
+        conn.execute(f"INSERT INTO {schema}.dbtool_migrations (migration, ok) VALUES ('x', true)")
     before = pg_catalog(pg_url)
     for args in (("migrate",), ("status",), ("mark", "0001_a.sql", "--applied", "--yes"),
                  ("baseline", "--to", "0001_a.sql", "--force"), ("rollback",)):
         proc = run_dbtool(*args, "--dir", str(folder), "--url", pg_url)
-        _one_error_line(proc, 2, "dbtool_migrations", "lacks", "history_schema")
+        _one_error_line(proc, 2, "lacks", "rename that table")
+        assert f"{schema}.dbtool_migrations" in proc.stderr.replace('"', ''), proc.stderr
+        assert advice in proc.stderr, proc.stderr
     assert pg_catalog(pg_url) == before
     with psycopg.connect(pg_url) as conn:
-        assert conn.execute("SELECT migration FROM dbtool_migrations").fetchall() == [("x",)]
+        assert conn.execute(f"SELECT migration FROM {schema}.dbtool_migrations").fetchall() == [("x",)]
 
 
 @pytest.mark.postgres

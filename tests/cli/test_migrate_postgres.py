@@ -50,14 +50,14 @@ def catalog(url: str) -> list[tuple]:
         procs = conn.execute("SELECT proname, prosrc FROM pg_proc p JOIN pg_namespace n "
                              "ON n.oid = p.pronamespace WHERE n.nspname = 'public' ORDER BY 1").fetchall()
         rows = []
-        if conn.execute("SELECT to_regclass('public.dbtool_migrations')").fetchone()[0]:
-            rows = conn.execute("SELECT name, checksum FROM dbtool_migrations ORDER BY id").fetchall()
+        if conn.execute("SELECT to_regclass('dbtool.dbtool_migrations')").fetchone()[0]:
+            rows = conn.execute("SELECT name, checksum FROM dbtool.dbtool_migrations ORDER BY id").fetchall()
     return rels + procs + rows
 
 
 def history(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute("SELECT name FROM dbtool_migrations ORDER BY id")]
+        return [r[0] for r in conn.execute("SELECT name FROM dbtool.dbtool_migrations ORDER BY id")]
 
 
 @pytest.mark.postgres
@@ -69,7 +69,7 @@ def test_applies_in_order_and_records_history(project):
     assert history(url) == list(FILES)
     with psycopg.connect(url) as conn:
         cols = conn.execute("SELECT name, version, length(checksum), applied_by IS NOT NULL "
-                            "FROM dbtool_migrations ORDER BY id").fetchall()
+                            "FROM dbtool.dbtool_migrations ORDER BY id").fetchall()
         conn.execute("INSERT INTO users VALUES (gen_random_uuid(), 'A@B.C')")
         assert conn.execute("SELECT email FROM users").fetchone()[0] == "a@b.c"
     assert cols[0] == ("0001_users.sql", "0001", 64, True)

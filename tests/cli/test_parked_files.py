@@ -133,7 +133,7 @@ def test_seed_004_folder_shape_works_with_every_command(tmp_path: Path, pg_url_f
         conn.execute(FILES["20240101000000_create_items.sql"] + FILES["20240102000000_index_items.sql"])
     dbtool("baseline", "studio", "--target", "other", "--to", "20240102000000_index_items.sql")
     with psycopg.connect(other, autocommit=True) as conn:
-        conn.execute("DELETE FROM dbtool_migrations")
+        conn.execute("DELETE FROM dbtool.dbtool_migrations")  # (dbtool's own schema)
         conn.execute("CREATE SCHEMA supabase_migrations; CREATE TABLE supabase_migrations.schema_migrations "
                      "(version text PRIMARY KEY, statements text[], name text)")
         conn.execute("INSERT INTO supabase_migrations.schema_migrations VALUES "

@@ -53,8 +53,8 @@ def catalog(url: str) -> list[tuple]:
                              "WHERE n.nspname = 'public' ORDER BY 1").fetchall()
         policies = conn.execute("SELECT policyname FROM pg_policies ORDER BY 1").fetchall()
         history = []
-        if conn.execute("SELECT to_regclass('dbtool_migrations')").fetchone()[0] is not None:
-            history = conn.execute("SELECT name, checksum FROM dbtool_migrations ORDER BY id").fetchall()
+        if conn.execute("SELECT to_regclass('dbtool.dbtool_migrations')").fetchone()[0] is not None:
+            history = conn.execute("SELECT name, checksum FROM dbtool.dbtool_migrations ORDER BY id").fetchall()
     return rels + procs + policies + history
 
 
@@ -106,7 +106,7 @@ def test_supabase_history_is_adopted_for_studio(pg_url: str) -> None:
     after = states(*args)
     assert all(after[p.name]["state"] == "applied" and after[p.name]["verified"] for p in files)
     assert {after[p.name]["source"] for p in files} == {"supabase"}
-    log = query(pg_url, "SELECT action, note FROM dbtool_history_log")
+    log = query(pg_url, "SELECT action, note FROM dbtool.dbtool_history_log")
     assert log == [("adopt", "adopted from supabase")] * len(files)
 
 
@@ -167,8 +167,8 @@ def test_baseline_needs_proof(folder: Path, pg_url_factory) -> None:
             ["services"][0]["applied"]] == NAMES[3:]
 
     as_json("baseline", "--dir", str(folder), "--url", different, "--to", NAMES[2], "--force", env=SCRATCH)
-    assert query(different, "SELECT source FROM dbtool_migrations") == [("baseline-forced",)] * 3
-    assert query(different, "SELECT DISTINCT action, forced FROM dbtool_history_log") == [("baseline", True)]
+    assert query(different, "SELECT source FROM dbtool.dbtool_migrations") == [("baseline-forced",)] * 3
+    assert query(different, "SELECT DISTINCT action, forced FROM dbtool.dbtool_history_log") == [("baseline", True)]
 
 
 def test_rollback_three_steps_and_refusal(folder: Path, pg_url: str, scratch_env: str) -> None:
@@ -183,8 +183,8 @@ def test_rollback_three_steps_and_refusal(folder: Path, pg_url: str, scratch_env
     result = as_json("rollback", *args, "--steps", "3")
     assert [i["name"] for i in result["items"]] == NAMES[:1:-1]
     assert drift_from_scratch(folder, "postgres", pg_url, to=NAMES[1]) == []
-    assert query(pg_url, "SELECT name FROM dbtool_migrations ORDER BY id") == [(n,) for n in NAMES[:2]]
-    assert query(pg_url, "SELECT action, name FROM dbtool_history_log ORDER BY id") == [
+    assert query(pg_url, "SELECT name FROM dbtool.dbtool_migrations ORDER BY id") == [(n,) for n in NAMES[:2]]
+    assert query(pg_url, "SELECT action, name FROM dbtool.dbtool_history_log ORDER BY id") == [
         ("rollback", n) for n in NAMES[:1:-1]]
     ok("migrate", *args)
     assert drift_from_scratch(folder, "postgres", pg_url, to=NAMES[-1]) == []
@@ -196,7 +196,7 @@ def test_rollback_to_name_is_atomic_per_file(folder: Path, pg_url: str) -> None:
                                                      "DROP FUNCTION no_such_function();\n")
     proc = dbtool("rollback", *args, "--to", NAMES[2])
     assert proc.returncode == 1 and "down/0004_touch.sql:2:1" in proc.stderr
-    assert query(pg_url, "SELECT name FROM dbtool_migrations ORDER BY id") == [(n,) for n in NAMES[:4]]
+    assert query(pg_url, "SELECT name FROM dbtool.dbtool_migrations ORDER BY id") == [(n,) for n in NAMES[:4]]
     assert query(pg_url, "SELECT tgname FROM pg_trigger WHERE tgname = 'users_touch'") == [("users_touch",)]
 
 
@@ -214,12 +214,13 @@ def test_mark_and_repair_with_audit_trail(folder: Path, pg_url: str) -> None:
         "+CREATE TABLE users (id uuid PRIMARY KEY, email  text NOT NULL UNIQUE);"]
     as_json("repair", *args, "--yes")
     assert states(*args)[NAMES[0]]["state"] == "applied"
-    log = query(pg_url, "SELECT action, name, forced, username IS NOT NULL FROM dbtool_history_log ORDER BY id")
+    log = query(pg_url, "SELECT action, name, forced, username IS NOT NULL FROM dbtool.dbtool_history_log ORDER BY id")
     assert log == [("mark", NAMES[4], False, True), ("mark", NAMES[4], False, True),
                    ("repair", NAMES[0], False, True)]
 
 
 def test_older_history_table_gains_the_new_columns(folder: Path, pg_url: str) -> None:
+    """dbtool 0.1 created it in public: the first migrate moves it into `dbtool` and upgrades it."""
     write_set(folder, PG_UP)
     with psycopg.connect(pg_url, autocommit=True) as conn:  # the table as dbtool 0.1 created it
         conn.execute("CREATE TABLE dbtool_migrations (id bigint GENERATED ALWAYS AS IDENTITY, "
@@ -229,4 +230,5 @@ def test_older_history_table_gains_the_new_columns(folder: Path, pg_url: str) ->
     args = ("--dir", str(folder), "--url", pg_url)
     assert all(s["state"] == "pending" for s in states(*args).values())
     ok("migrate", *args, "--to", NAMES[0])
-    assert query(pg_url, "SELECT source, body IS NOT NULL FROM dbtool_migrations") == [("dbtool", True)]
+    assert query(pg_url, "SELECT source, body IS NOT NULL FROM dbtool.dbtool_migrations") == [("dbtool", True)]
+    assert query(pg_url, "SELECT to_regclass('public.dbtool_migrations')") == [(None,)]

@@ -59,7 +59,7 @@ def engine(pg_url: str) -> Iterator[PostgresEngine]:
 
 def _recorded(url: str) -> list[str]:
     with psycopg.connect(url) as conn:
-        return [r[0] for r in conn.execute("SELECT name FROM dbtool_migrations ORDER BY id")]
+        return [r[0] for r in conn.execute("SELECT name FROM dbtool.dbtool_migrations ORDER BY id")]
 
 
 @contextmanager
@@ -135,7 +135,7 @@ def test_an_older_table_upgrade_rolled_back_with_the_first_file_is_redone(
             engine.apply(broken, lock_timeout=5)
         engine.apply(files["0001_a.sql"], lock_timeout=5)
     with psycopg.connect(pg_url) as conn:
-        row = conn.execute("SELECT source, body IS NOT NULL FROM dbtool_migrations").fetchone()
+        row = conn.execute("SELECT source, body IS NOT NULL FROM dbtool.dbtool_migrations").fetchone()
     assert row == ("dbtool", True)
 
 
@@ -158,7 +158,7 @@ def test_without_the_lock_every_file_is_checked_on_the_server(
         pg_url: str, engine: PostgresEngine, files: dict[str, LoadedMigration]) -> None:
     engine.apply(files["0001_a.sql"], lock_timeout=5)
     with psycopg.connect(pg_url, autocommit=True) as conn:  # another writer, between two files
-        conn.execute("INSERT INTO dbtool_migrations (name, version, checksum) "
+        conn.execute("INSERT INTO dbtool.dbtool_migrations (name, version, checksum) "
                      "VALUES ('0002_b.sql', '0002', 'x')")
     assert not engine.apply(files["0002_b.sql"], lock_timeout=5).applied
 
@@ -168,7 +168,7 @@ def test_the_cache_ends_with_the_lock(
     with engine.lock(5):
         engine.apply(files["0001_a.sql"], lock_timeout=5)
     with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("INSERT INTO dbtool_migrations (name, version, checksum) "
+        conn.execute("INSERT INTO dbtool.dbtool_migrations (name, version, checksum) "
                      "VALUES ('0002_b.sql', '0002', 'x')")
     with engine.lock(5):
         assert not engine.apply(files["0002_b.sql"], lock_timeout=5).applied

@@ -12,7 +12,7 @@ import yaml
 
 from dbtool.diff import diff
 from dbtool.inspect import inspect_postgres
-from dbtool.model import Schema
+from dbtool.model import Grant, IndexColumn, Schema
 
 pytestmark = pytest.mark.postgres
 
@@ -356,7 +356,7 @@ def test_query_count_does_not_grow_with_tables(pg_url_factory: Callable[[], str]
         assert len(schema.tables) == n
         assert all(len(t.indexes) == 1 and len(t.checks) == 1 for t in schema.tables)
         counts[n] = len(counting.statements)
-    assert counts[50] == counts[500] == 13
+    assert counts[50] == counts[500] == 14  # 12 catalog queries (one counts what the model lacks) + 2 settings
 
 
 def test_connection_state_is_left_as_found(pg_url: str) -> None:
@@ -374,3 +374,91 @@ def test_connection_state_is_left_as_found(pg_url: str) -> None:
         inspect_postgres(conn)
         assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
         assert conn.execute("SHOW search_path").fetchone()[0] == "other"
+
+
+def test_views_know_security_invoker_and_what_they_read(pg_url: str) -> None:
+    """For the security audit (SEC106): the option in any spelling, and the relations a
+    view reads directly, as model keys, from one bulk query (no statement per view)."""
+    build(pg_url, "CREATE SCHEMA other; CREATE TABLE other.t (id int); CREATE TABLE a (id int);"
+                  "CREATE TABLE b (id int, a_id int);"
+                  "CREATE VIEW plain AS SELECT a.id FROM a JOIN b ON b.a_id = a.id;"
+                  "CREATE VIEW inv WITH (security_invoker = on) AS SELECT * FROM plain;"
+                  "CREATE VIEW inv2 WITH (security_invoker) AS SELECT id FROM other.t;"
+                  "CREATE VIEW off WITH (security_invoker = false) AS SELECT 1 AS one;"
+                  "CREATE MATERIALIZED VIEW counts AS SELECT count(*) FROM b;")
+    views = {v.key: v for v in inspect_url(pg_url).views}
+    assert {k: (v.security_invoker, v.reads) for k, v in views.items()} == {
+        "plain": (False, ("a", "b")), "inv": (True, ("plain",)), "inv2": (True, ("other.t",)),
+        "off": (False, ()), "counts": (False, ("b",))}
+    assert inspect_url(pg_url).to_dict()["views"]["inv"] == {
+        "definition": views["inv"].definition, "security_invoker": True}  # `reads` is derived: not written
+
+
+FEATURES = """
+DO $$ BEGIN CREATE ROLE dbtool_test_reader NOLOGIN;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
+CREATE TABLE p (id int PRIMARY KEY);
+CREATE TABLE t (id int PRIMARY KEY, name text, code text, p_id int,
+                CONSTRAINT t_code_key UNIQUE NULLS NOT DISTINCT (code));
+CREATE INDEX t_name_pattern ON t (name text_pattern_ops DESC);
+CREATE INDEX t_name_c ON t (name COLLATE "C");
+CREATE UNIQUE INDEX t_lower_name ON t (lower(name)) NULLS NOT DISTINCT;
+ALTER TABLE t ADD CONSTRAINT t_id_positive CHECK (id > 0) NOT VALID;
+ALTER TABLE t ADD CONSTRAINT t_local CHECK (id < 1000000) NO INHERIT;
+ALTER TABLE t ADD CONSTRAINT t_p_fkey FOREIGN KEY (p_id) REFERENCES p NOT VALID;
+GRANT SELECT, INSERT ON t TO dbtool_test_reader;
+GRANT ALL ON p TO PUBLIC;
+GRANT SELECT ON p TO dbtool_test_reader WITH GRANT OPTION;
+CREATE VIEW v WITH (security_invoker = true) AS SELECT id FROM t;
+GRANT SELECT ON v TO dbtool_test_reader;
+CREATE FUNCTION open_f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+CREATE FUNCTION closed_f() RETURNS int LANGUAGE sql AS 'SELECT 1';
+REVOKE EXECUTE ON FUNCTION closed_f() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION closed_f() TO dbtool_test_reader;
+CREATE SEQUENCE s;
+GRANT USAGE ON SEQUENCE s TO dbtool_test_reader;
+-- what the model does not hold
+CREATE RULE t_no_delete AS ON DELETE TO p DO INSTEAD NOTHING;
+CREATE DOMAIN positive AS int CHECK (VALUE > 0);
+CREATE TYPE pair AS (a int, b int);
+CREATE TABLE booking (id int, during tsrange, EXCLUDE USING gist (during WITH &&));
+GRANT UPDATE (name) ON t TO dbtool_test_reader;
+ALTER TABLE p REPLICA IDENTITY FULL;
+COMMENT ON INDEX t_name_c IS 'C collation';
+"""
+
+
+def test_grants_opclasses_nulls_not_distinct_not_valid_and_what_is_not_compared(pg_url: str) -> None:
+    """Issue #15 item 10: each feature read into the model, and each kind the model lacks counted."""
+    build(pg_url, FEATURES)
+    with connect(pg_url) as conn:
+        counting = CountingConnection(conn)
+        schema = inspect_postgres(counting)  # type: ignore[arg-type]
+    assert len(counting.statements) == 14
+    t, p = schema.table("t"), schema.table("p")
+    indexes = {i.name: i for i in t.indexes}
+    assert indexes["t_name_pattern"].columns[0] == IndexColumn("name", descending=True,
+                                                               opclass="text_pattern_ops")
+    assert indexes["t_name_c"].columns[0] == IndexColumn("name", collation="C")
+    assert indexes["t_lower_name"].nulls_not_distinct and indexes["t_lower_name"].unique
+    assert [(u.name, u.nulls_not_distinct) for u in t.uniques] == [("t_code_key", True)]
+    assert {c.name: (c.expression, c.not_valid, c.no_inherit) for c in t.checks} == {
+        "t_id_positive": ("id > 0", True, False), "t_local": ("id < 1000000", False, True)}
+    assert [(f.name, f.not_valid) for f in t.foreign_keys] == [("t_p_fkey", True)]
+    assert t.grants == (Grant("dbtool_test_reader", ("SELECT", "INSERT")),)
+    assert p.grants == (Grant("PUBLIC", ("ALL",)),
+                        Grant("dbtool_test_reader", ("SELECT WITH GRANT OPTION",)))
+    view = schema.views[0]
+    assert (view.security_invoker, view.grants) == (True, (Grant("dbtool_test_reader", ("SELECT",)),))
+    functions = {f.name: f.grants for f in schema.functions}
+    assert functions == {"open_f": (Grant("PUBLIC", ("EXECUTE",)),),
+                         "closed_f": (Grant("dbtool_test_reader", ("EXECUTE",)),)}
+    assert schema.sequences[0].grants == (Grant("dbtool_test_reader", ("USAGE",)),)
+    assert {n.kind: n.count for n in schema.not_compared} == {
+        "rules": 1, "domains": 1, "composite types": 1, "exclusion constraints": 1,
+        "column privileges": 1, "replica identity settings": 1,
+        "comments on constraints, indexes, triggers, policies, types and sequences": 1}
+    text = yaml.safe_dump(schema.to_dict(), sort_keys=False)
+    assert Schema.from_dict(yaml.safe_load(text)) == schema  # every feature survives a snapshot
+    assert "not_compared" not in text and "open_f" in text and "grants" not in schema.to_dict()[
+        "functions"]["open_f()"]  # the default EXECUTE for PUBLIC is left out

@@ -272,3 +272,38 @@ def test_d1_rules_refuse_before_anything_runs(tmp_path: Path, rule: str) -> None
     assert keyword.lower() in err.lower(), err
     assert len(err.strip().splitlines()) == 1
     assert fingerprint(state_file(project)) == before, "a refused run must not touch the database"
+
+
+def test_drizzle_rebuild_that_empties_children_is_refused(tmp_path: Path, wrangler: Wrangler) -> None:
+    """Issue #15 item 13 on wrangler's real local state: the drizzle-kit rebuild loses every
+    child row (wrangler's own apply shows it); dbtool refuses it with DL102 and changes
+    nothing, and applies it — saying so — only when the loss is acknowledged."""
+    from tests.cli.test_data_loss_refusal import DRIZZLE, PARENT
+
+    files = {"0001_parent.sql": PARENT, "0002_rebuild.sql": DRIZZLE}
+    children = "SELECT count(*) AS n FROM child"
+    by_wrangler = tmp_path / "by-wrangler"
+    by_wrangler.mkdir()
+    write_toml(by_wrangler)
+    add_files(by_wrangler / "migrations", list(files), files)
+    wrangler.run("d1", "migrations", "apply", "DB", "--local", cwd=by_wrangler)
+    assert wrangler.query(children, cwd=by_wrangler) == [{"n": 0}], "wrangler empties the child table"
+
+    project = tmp_path / "by-dbtool"
+    project.mkdir()
+    write_toml(project)
+    add_files(project / "migrations", ["0001_parent.sql"], files)
+    url = "d1-local://.?binding=DB"
+    ok("migrate", "--dir", "migrations", "--url", url, cwd=project)
+    before = fingerprint(state_file(project))
+    add_files(project / "migrations", ["0002_rebuild.sql"], files)
+    code, _, err = dbtool("migrate", "--dir", "migrations", "--url", url, cwd=project)
+    assert code == 1 and len(err.strip().splitlines()) == 1, err
+    assert "migrations/0002_rebuild.sql:9:12" in err and "[DL102]" in err and "child" in err
+    assert fingerprint(state_file(project)) == before
+    assert wrangler.query(children, cwd=project) == [{"n": 3}]
+
+    code, _, err = dbtool("migrate", "--dir", "migrations", "--url", url, "--allow-data-loss", cwd=project)
+    assert code == 0 and "[DL102]" in err and "--allow-data-loss" in err, err
+    assert wrangler.query(children, cwd=project) == [{"n": 0}]
+    assert "No migrations to apply" in pending_per_wrangler(wrangler, project)

@@ -85,3 +85,7 @@ def test_cv105_security_definer_search_path(tmp_path: Path) -> None:
     assert "CV105" not in codes(lint(tmp_path / "c", "postgres", altered))
     invoker = "CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ SELECT 1 $$;"
     assert "CV105" not in codes(lint(tmp_path / "d", "postgres", invoker))
+    temp_first = bad.replace("AS $$", "SET search_path = pg_temp, public AS $$")
+    assert "CV105" in codes(lint(tmp_path / "e", "postgres", temp_first))
+    temp_last = bad + "\nALTER FUNCTION f() SET search_path = public, pg_temp;"
+    assert "CV105" not in codes(lint(tmp_path / "f", "postgres", temp_last))

@@ -28,10 +28,12 @@ def test_d101_transaction_control(tmp_path: Path, bad: str, good: str) -> None:
     assert "D101" not in codes(lint(tmp_path / "good", "d1", TABLE, good))
 
 
-def test_d101_on_sqlite_only_in_transactional_files(tmp_path: Path) -> None:
-    assert "D101" in codes(lint(tmp_path / "a", "sqlite", "BEGIN; SELECT 1; COMMIT;"))
+def test_d101_is_d1_only_tx101_covers_sqlite(tmp_path: Path) -> None:
+    """One statement, one code: D101 on D1, TX101 on SQLite (in transactional files only)."""
+    assert codes(lint(tmp_path / "a", "sqlite", "BEGIN; SELECT 1; COMMIT;")) == ["TX101", "TX101"]
+    assert codes(lint(tmp_path / "c", "d1", "BEGIN; SELECT 1; COMMIT;")) == ["D101", "D101"]
     plain = "-- dbtool:no-transaction\nBEGIN; SELECT 1; COMMIT;"
-    assert "D101" not in codes(lint(tmp_path / "b", "sqlite", plain))
+    assert codes(lint(tmp_path / "b", "sqlite", plain)) == []
 
 
 def test_d102_attach(tmp_path: Path) -> None:
@@ -113,13 +115,15 @@ def test_migrate_check_uses_the_lint_rules(tmp_path: Path) -> None:
         check_files(CAPABILITIES["d1"], loaded)
     assert "D1 rule:" in caught.value.message and "[D101]" in caught.value.message
     assert str(caught.value.location).endswith("0001_x.sql:2:1")
-    check_files(CAPABILITIES["sqlite"], loaded)  # not a D1 target: nothing to check
+    with pytest.raises(RuleViolation) as caught:  # on SQLite the same BEGIN is TX101
+        check_files(CAPABILITIES["sqlite"], loaded)
+    assert "[TX101]" in caught.value.message and "D1" not in caught.value.message
 
 
 def test_migrate_check_allows_lint_only_findings(tmp_path: Path) -> None:
     """D104 (no effect) and D109 (batch limit) are lint findings, not D1 rejections."""
     check_files(CAPABILITIES["d1"], _loaded(tmp_path, "PRAGMA foreign_keys = off;\nSELECT 1;"))
-    check_files(SimpleNamespace(d1_rules=True), [])
+    check_files(SimpleNamespace(dialect="d1"), [])
 
 
 def test_d1_violation_helper() -> None:

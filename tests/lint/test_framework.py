@@ -129,7 +129,7 @@ def test_registry_codes_are_stable_and_documented() -> None:
     rules = all_rules()
     assert set(REGISTRY) == set(rules)
     families = {code.rstrip("0123456789") for code in rules}
-    assert families == {"D", "DL", "BC", "PG", "CV", "PS", "LT"}
+    assert families == {"D", "TX", "DL", "BC", "PG", "CV", "PS", "LT"}
     docs = (Path(__file__).resolve().parents[2] / "docs" / "lint.md").read_text(encoding="utf-8")
     for code, rule in rules.items():
         assert f"| {code} |" in docs, f"{code} missing from docs/lint.md"

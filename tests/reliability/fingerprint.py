@@ -49,6 +49,6 @@ def pg_catalog(url: str) -> list[tuple]:
         rows: list[tuple] = []
         for sql in _PG_QUERIES:
             rows.extend(conn.execute(sql).fetchall())
-        if conn.execute("SELECT to_regclass('public.dbtool_migrations')").fetchone()[0]:
-            rows.extend(conn.execute("SELECT name, checksum FROM dbtool_migrations ORDER BY id"))
+        if conn.execute("SELECT to_regclass('dbtool.dbtool_migrations')").fetchone()[0]:
+            rows.extend(conn.execute("SELECT name, checksum FROM dbtool.dbtool_migrations ORDER BY id"))
     return rows

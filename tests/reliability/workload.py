@@ -256,6 +256,7 @@ class PostgresTarget(Target):
     def reset(self) -> None:
         self.lock_free()
         self._conn.execute("DROP SCHEMA public CASCADE")
+        self._conn.execute("DROP SCHEMA IF EXISTS dbtool CASCADE")  # dbtool's own history
         self._conn.execute("CREATE SCHEMA public")
 
     def digests(self, tables: list[str]) -> tuple[tuple[str, str], ...]:

@@ -32,6 +32,7 @@ def test_loads_services_and_targets(tmp_path: Path):
     assert app.embedded_path == tmp_path / ".dbtool" / "local" / "app.db"
     pg = proj.service("pg")
     assert [t.name for t in pg.targets] == ["default", "prod"]
+    assert pg.history_schema == "dbtool"  # dbtool's own schema, which no API serves
 
 
 def test_pyproject_tool_table(tmp_path: Path):
@@ -49,6 +50,8 @@ def test_pyproject_tool_table(tmp_path: Path):
     ("bogus = 1\n", "unknown key 'bogus'"),
     ("[services.a]\ndialect='postgres'\nhistory_table='schema_migrations'\n",
      "history_table applies to sqlite and d1 services only"),
+    ("[services.a]\ndialect='postgres'\nexposed_schemas=['public']\nhistory_schema='public'\n",
+     "[services.a] history_schema 'public' is in exposed_schemas"),
 ])
 def test_bad_configs_are_one_line_errors(tmp_path: Path, text: str, fragment: str):
     with pytest.raises(ConfigError) as info:

@@ -40,8 +40,10 @@ Examples:
 BASELINE_HELP = f"""Mark every file up to NAME as applied without running it — only after
 proving it: a scratch database is built from those files and compared with the
 live one by the drift differ. Any difference refuses (and is printed); --force
-records anyway and marks the rows and the audit trail as forced. Postgres
-services need $DBTOOL_SCRATCH_URL for the scratch build.
+records anyway and marks the rows and the audit trail as forced. Object kinds
+the schema model does not hold (rules, domains, column privileges …) are
+compared by count only and listed as not compared. Postgres services need
+$DBTOOL_SCRATCH_URL for the scratch build.
 
 \b
 Examples:
@@ -231,6 +233,10 @@ def render(result: Any, *, plan: bool = False) -> None:
             line(f"    {diff_line}")
     for change in result.changes:
         line(f"  {change['kind']:8} {change['message']}")
+    if result.not_compared:
+        counts = "; ".join(f"{u['kind']}: {u['database']} in the database, {u['scratch']} in the "
+                           "scratch build" for u in result.not_compared)
+        line(f"  not compared (the schema model does not hold them): {counts}")
     for text in result.warnings:
         line(f"  warning: {text}")
     for text in result.problems:

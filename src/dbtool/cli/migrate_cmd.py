@@ -30,6 +30,12 @@ statement rolls its file back, names file:line:col, and exits 1; earlier files
 stay applied. Modified, deleted or renamed applied files and out-of-order
 pending files are refused (exit 1) unless explicitly allowed.
 
+Before anything runs, files are refused (exit 1) that break the target's
+rules (D1xx on D1; TX101: transaction control in a file dbtool runs in its own
+transaction) or that silently destroy rows they do not name (DL102: a table
+rebuild whose DROP cascades into child tables) — the latter unless a
+`-- dbtool:lint-ignore DL102 reason` or --allow-data-loss acknowledges it.
+
 \b
 Examples:
   dbtool migrate --all
@@ -37,7 +43,7 @@ Examples:
   dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
   dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
 
-Exit codes: 0 ok · 1 failed migration or refused history · 2 bad input/config · 3 unreachable or locked.
+Exit codes: 0 ok · 1 failed migration, refused file or refused history · 2 bad input/config · 3 unreachable or locked.
 """
 
 
@@ -60,6 +66,9 @@ def register(app: typer.Typer) -> None:
             "--allow-modified", help="Proceed although applied files changed since they ran.")] = False,
         allow_missing: Annotated[bool, typer.Option(
             "--allow-missing", help="Proceed although applied files were deleted or renamed.")] = False,
+        allow_data_loss: Annotated[bool, typer.Option(
+            "--allow-data-loss", help="Apply files that silently destroy rows they do not name "
+            "(DL102), with a warning.")] = False,
         lock_timeout: LockTimeout = None,
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
@@ -70,7 +79,7 @@ def register(app: typer.Typer) -> None:
 
         opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
                               allow_modified=allow_modified, allow_missing=allow_missing,
-                              lock_timeout=lock_timeout,
+                              allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
                               prelude=prelude, include_sql=sql)
         target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
         if fmt is Format.json:

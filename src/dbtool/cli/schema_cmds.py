@@ -36,11 +36,15 @@ Examples:
 AUDIT_HELP = """Compare a database with its snapshot: the live target when --target/--url
 is given, else a scratch database built from the migrations. Every difference
 is a typed change (missing / extra / changed table, column, constraint, index,
-view, trigger, function, policy …) with old and new values; on a live target
+view, trigger, function, policy, grant …) with old and new values; object
+kinds the model does not hold (rules, domains, column privileges …) are listed
+as not compared, with their counts; on a live target
 also history integrity (modified, missing, pending migrations). Postgres
-services also get a security audit (codes SEC101-SEC104): tables in
+services also get a security audit (codes SEC101-SEC106): tables in
 `exposed_schemas` without row-level security or without any policy, policies
-that let `anon` write, and SECURITY DEFINER functions without a fixed search_path.
+that let `anon` write, SECURITY DEFINER functions without a fixed search_path
+(pg_temp last), dbtool's own history reachable by PUBLIC/anon/authenticated,
+and exposed views that read an RLS table with their owner's rights.
 
 Ad hoc (--dir DIR --url URL, no dbtool.toml) name the schema file to compare
 with: --snapshot PATH.
@@ -133,6 +137,12 @@ def _render_audit(results, fmt: CiFormat) -> None:
             line(f"  history  {item['migration']}: {item['state']}")
         for finding in r.security:
             line(f"  security {finding.describe()}")
+        if r.not_compared:
+            line(f"  not compared (the schema model does not hold them): {_uncompared(r)}")
+
+
+def _uncompared(result) -> str:
+    return ", ".join(f"{n['kind']} ({n['count']})" for n in result.not_compared)
 
 
 def _github_changes(result) -> None:
@@ -151,6 +161,9 @@ def _github_changes(result) -> None:
     for finding in result.security:
         line(f"::error title=security {finding.code} ({result.service})::{finding.object}: "
              f"{finding.message} — {finding.hint}")
+    if result.not_compared:
+        line(f"::notice title=not compared ({result.service})::the schema model does not hold "
+             f"these, so the audit did not compare them: {_uncompared(result)}")
 
 
 def _section(change) -> str:

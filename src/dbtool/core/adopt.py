@@ -44,19 +44,26 @@ def adopt(spec: TargetSpec, source: str, *, apply: bool = False) -> HistoryResul
         raise UsageError(f"--from must be one of {', '.join(SOURCES)}, got {source!r}",
                          hint="wrangler (D1), supabase or dbmate")
     with opened(spec) as run:
-        result = run.result("adopt", dry_run=not apply)
-        entries = _plan(run, source, result)
-        if not entries:
-            result.message = result.message or f"nothing to adopt from {source}"
+        result, entries = _planned(run, source, dry_run=not apply)
+        if not entries or not apply:
             return result
-        if apply:
-            batch = new_batch()
-            log = [LogEntry("adopt", e.name, None, e.checksum, note=f"adopted from {source}",
-                            batch=batch) for e in entries]
-            with run.engine.lock(run.lock_timeout):
+        with run.engine.lock(run.lock_timeout):  # decide again from the history as it is now
+            result, entries = _planned(run, source, dry_run=False)
+            if entries:
+                batch = new_batch()
+                log = [LogEntry("adopt", e.name, None, e.checksum, note=f"adopted from {source}",
+                                batch=batch) for e in entries]
                 run.engine.record(entries, log)
-            result.written = True
+                result.written = True
     return result
+
+
+def _planned(run: Opened, source: str, *, dry_run: bool) -> tuple[HistoryResult, list[HistoryEntry]]:
+    result = run.result("adopt", dry_run=dry_run)
+    entries = _plan(run, source, result)
+    if not entries:
+        result.message = result.message or f"nothing to adopt from {source}"
+    return result, entries
 
 
 def _plan(run: Opened, source: str, result: HistoryResult) -> list[HistoryEntry]:

@@ -17,31 +17,45 @@ from dbtool.migrations.audit import HistoryEntry, LogEntry, new_batch
 
 
 def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = False) -> HistoryResult:
-    """Prove the live schema equals the files up to `to`, then record those files as applied."""
+    """Prove the live schema equals the files up to `to`, then record those files as applied.
+
+    A real run proves and records under the run lock, so the schema it compares and
+    the history it completes are the ones no other run can change before it writes."""
     with opened(spec) as run:
-        result = run.result("baseline", dry_run=dry_run)
-        recorded = {a.name for a in run.engine.history()}
-        todo = [f for f in up_to(run.files, to) if f.name not in recorded]
-        if not todo:
-            result.message = f"every file up to {to} is already recorded"
-            return result
-        changes = proof(run, to)
-        result.changes = [_change_dict(c) for c in changes]
-        if changes and not force:
-            result.refused = (f"the database differs from a scratch build up to {to} in "
-                              f"{len(changes)} place(s); nothing was recorded")
-            return result
-        result.forced = bool(changes)
-        detail = "forced over differences" if changes else "schema proven identical"
-        result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
-        if not dry_run:
-            _record(run, todo, to, len(changes))
-            result.written = True
+        if dry_run:
+            return _plan(run, to, force=force, dry_run=True)[0]
+        with run.engine.lock(run.lock_timeout):
+            result, todo, differences = _plan(run, to, force=force, dry_run=False)
+            if todo and not result.refused:
+                _record(run, todo, to, differences)
+                result.written = True
     return result
 
 
-def proof(run: Opened, to: str) -> list[Any]:
-    """Differences between a scratch build up to `to` and the live database.
+def _plan(run: Opened, to: str, *, force: bool, dry_run: bool) -> tuple[HistoryResult, list[Any], int]:
+    """The rows baseline would record, proven (or forced) against a scratch build."""
+    result = run.result("baseline", dry_run=dry_run)
+    recorded = {a.name for a in run.engine.history()}
+    todo = [f for f in up_to(run.files, to) if f.name not in recorded]
+    if not todo:
+        result.message = f"every file up to {to} is already recorded"
+        return result, [], 0
+    changes, result.not_compared = proof(run, to)
+    result.changes = [_change_dict(c) for c in changes]
+    if changes and not force:
+        result.refused = (f"the database differs from a scratch build up to {to} in "
+                          f"{len(changes)} place(s); nothing was recorded")
+        return result, [], len(changes)
+    result.forced = bool(changes)
+    detail = "forced over differences" if changes else _verdict(result.not_compared)
+    result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
+    return result, todo, len(changes)
+
+
+def proof(run: Opened, to: str) -> tuple[list[Any], list[dict[str, Any]]]:
+    """Differences between a scratch build up to `to` and the live database, and the
+    kinds of objects the schema model does not hold (compared by count only: a count
+    that differs is a difference, equal counts prove nothing and are reported).
 
     A foreign history table (dbmate's `schema_migrations`) in the live
     database is bookkeeping, not schema, and is left out of the comparison.
@@ -55,8 +69,24 @@ def proof(run: Opened, to: str) -> list[Any]:
         expected = inspect_url(service, url)
     actual = run.engine.inspect(service.schemas)
     foreign = {"schema_migrations"} if any(r.source == "dbmate" for r in run.engine.foreign_history()) else set()
-    return [c for c in diff.diff(expected, actual)
-            if not (c.path and c.path[0].rsplit(".", 1)[-1] in foreign)]
+    changes = [c for c in diff.diff(expected, actual)
+               if not (c.path and c.path[0].rsplit(".", 1)[-1] in foreign)]
+    return changes + diff.diff_uncompared(expected, actual), not_compared(expected, actual)
+
+
+def not_compared(scratch: Any, live: Any) -> list[dict[str, Any]]:
+    """Per kind the model does not hold: how many objects each side has."""
+    built = {n.kind: n.count for n in scratch.not_compared}
+    found = {n.kind: n.count for n in live.not_compared}
+    kinds = [n.kind for n in live.not_compared] + [k for k in built if k not in found]
+    return [{"kind": k, "database": found.get(k, 0), "scratch": built.get(k, 0)} for k in kinds]
+
+
+def _verdict(uncompared: list[dict[str, Any]]) -> str:
+    if not uncompared:
+        return "schema proven identical"
+    kinds = ", ".join(f"{u['kind']} ({u['database']})" for u in uncompared)
+    return f"identical in every compared kind; not compared: {kinds}"
 
 
 def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
@@ -67,8 +97,7 @@ def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
     batch = new_batch()
     entries = [HistoryEntry.for_file(f, source) for f in todo]
     log = [LogEntry("baseline", e.name, None, e.checksum, forced, note, batch) for e in entries]
-    with run.engine.lock(run.lock_timeout):
-        run.engine.record(entries, log)
+    run.engine.record(entries, log)
 
 
 def _change_dict(change: Any) -> dict[str, Any]:

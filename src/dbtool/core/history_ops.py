@@ -4,6 +4,15 @@ Each command works on one service and one database, decides everything it
 will write before it writes, and reports in one result shape, so the CLI can
 render a dry run and a real run the same way. Writes go through the engine's
 history methods: one transaction (one request on D1) with its audit rows.
+
+Every decision that depends on the history is taken under the run lock the
+writes hold (open → lock → read → decide → write → release): a command plans
+once without the lock (what a dry run shows, and what `mark` and `repair`
+ask the user to confirm), then plans again under the lock, and writes only
+what that second plan says. When the history changed in between so that the
+confirmed plan no longer holds, nothing is written and the command says so
+(`changed_meanwhile`). Remote D1 has no lock: each request re-checks the rows
+it depends on (see dbtool.engines.history_d1_remote).
 """
 
 from __future__ import annotations
@@ -59,6 +68,8 @@ class HistoryResult:
     refused: str | None = None  # why nothing was written: exit 1
     forced: bool = False
     message: str = ""  # a one-line summary when there is nothing to list
+    # baseline: kinds the schema model does not hold, {kind, database, scratch} counts
+    not_compared: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def writes(self) -> list[HistoryItem]:
@@ -74,7 +85,7 @@ class HistoryResult:
             "label": self.label, "dry_run": self.dry_run, "written": self.written,
             "forced": self.forced, "refused": self.refused, "message": self.message,
             "items": [i.to_dict() for i in self.items], "problems": self.problems,
-            "warnings": self.warnings, "changes": self.changes,
+            "warnings": self.warnings, "changes": self.changes, "not_compared": self.not_compared,
         }
 
 
@@ -128,6 +139,24 @@ def opened(spec: TargetSpec) -> Iterator[Opened]:
         yield Opened(target, project, engine, files)
     finally:
         engine.close()
+
+
+def confirmed(planned: HistoryResult, fresh: HistoryResult) -> HistoryResult:
+    """The plan to write, decided again under the lock (`fresh`) against the one shown
+    and confirmed (`planned`): the same plan goes ahead, a plan with nothing left to
+    write (another run did it meanwhile) is reported as such, any other change refuses."""
+    if not fresh.writes:
+        return fresh
+    if fresh.items == planned.items:
+        return planned
+    raise changed_meanwhile(planned.command, planned.service)
+
+
+def changed_meanwhile(command: str, service: str) -> HistoryConflict:
+    return HistoryConflict(
+        f"{service}: the history changed while `{command}` was waiting for the lock, and the "
+        "confirmed plan no longer holds; nothing was written",
+        hint=f"look at `dbtool status {service}` and run `dbtool {command}` again")
 
 
 def find_file(files: list[MigrationFile], name: str) -> MigrationFile:

@@ -1,7 +1,12 @@
 """`migrate`: plan pending files, validate them all, then apply each atomically.
 
 Order of work is chosen so that bad input changes nothing: files are read,
-decoded, split and checked against the engine's rules before the first write.
+decoded, split and checked against the engine's rules (and the silent
+data-loss rules) before the first write. Every decision that depends on the
+history is taken under the run lock the writes hold: the plan made from a
+first read (what a dry run shows, and what refuses bad input without waiting
+for the lock) is made again under the lock when the history changed
+meanwhile, and only that plan runs.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
 from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
-from dbtool.migrations.history import MigrationState, State, compute_states
+from dbtool.migrations.history import AppliedMigration, MigrationState, State, compute_states
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class MigrateOptions:
     lock_timeout: float | None = None  # None: the project's lock_timeout (default 30 s)
     prelude: bool = False  # force the service prelude (local/scratch builds)
     include_sql: bool = False  # put each planned statement in the plan (dry run --sql)
+    allow_data_loss: bool = False  # apply files that silently destroy rows (DL102), with a warning
 
 
 @dataclass(frozen=True)
@@ -112,15 +118,20 @@ def _refuse_missing(states: list[MigrationState]) -> None:
                    "or fix the history with `dbtool mark`; --allow-missing proceeds anyway")
 
 
-def _load_all(files: list[MigrationFile], splitter: str) -> list[LoadedMigration]:
-    loaded = [load(f, splitter) for f in files]
-    for item in loaded:
+def _load_all(files: list[MigrationFile], splitter: str,
+              cache: dict[str, LoadedMigration] | None = None) -> list[LoadedMigration]:
+    cache = {} if cache is None else cache
+    loaded = []
+    for file in files:
+        item = cache.get(file.name) or load(file, splitter)
+        cache[file.name] = item
         if not item.statements:
             raise MigrationFileError(
                 f"{item.file.name} contains no SQL statements",
                 location=_loc(item.file),
                 hint="add the migration's SQL, or delete the file if it is not needed",
             )
+        loaded.append(item)
     return loaded
 
 
@@ -128,6 +139,30 @@ def _loc(file: MigrationFile):
     from dbtool.errors import SourceLocation
 
     return SourceLocation(file.path)
+
+
+@dataclass
+class _Plan:
+    """What migrate decided from one read of the history."""
+
+    history: list[AppliedMigration]
+    loaded: list[LoadedMigration]
+    warnings: list[str]
+
+
+def _plan(engine, target: ResolvedTarget, files: list[MigrationFile], opts: MigrateOptions,
+          cache: dict[str, LoadedMigration]) -> _Plan:
+    """Read the history and decide: refusals, the files to run, and their rules."""
+    service = target.service
+    history = engine.history()
+    states = compute_states(files, history, parked_names(service.migrations, service.ignore))
+    refuse_unadopted(engine, files, states, service.name)
+    loaded = _load_all(_pending(states, opts), engine.capabilities.splitter, cache)
+    _check_rules(engine.capabilities, loaded)
+    from dbtool.rules import check_data_loss
+
+    warnings = check_data_loss(service, files, loaded, allow=opts.allow_data_loss)
+    return _Plan(history, loaded, warnings)
 
 
 def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
@@ -143,19 +178,21 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
     files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
+    cache: dict[str, LoadedMigration] = {}
     try:
-        states = compute_states(files, engine.history(), parked_names(service.migrations, service.ignore))
-        refuse_unadopted(engine, files, states, service.name)
-        pending = _pending(states, opts)
-        loaded = _load_all(pending, engine.capabilities.splitter)
-        _check_rules(engine.capabilities, loaded)
-        run.planned = [_plan_entry(m, opts.include_sql) for m in loaded]
+        plan = _plan(engine, target, files, opts, cache)  # without the lock: refuse bad input early
         if opts.dry_run:
+            run.planned = [_plan_entry(m, opts.include_sql) for m in plan.loaded]
+            run.warnings.extend(plan.warnings)
             run.status = "planned"
             return run
         with engine.lock(opts.lock_timeout):
+            if engine.history() != plan.history:  # another run wrote meanwhile: decide again
+                plan = _plan(engine, target, files, opts, cache)
+            run.planned = [_plan_entry(m, opts.include_sql) for m in plan.loaded]
+            run.warnings.extend(plan.warnings)
             _run_prelude(engine, target, opts, run)
-            _apply_all(engine, loaded, opts, run, listener)
+            _apply_all(engine, plan.loaded, opts, run, listener)
     finally:
         run.warnings.extend(getattr(engine, "notes", ()))  # only some engines have any
         engine.close()

@@ -15,6 +15,7 @@ from dbtool.core.history_ops import (
     HistoryResult,
     Opened,
     always,
+    confirmed,
     find_file,
     line_diff,
     opened,
@@ -37,9 +38,14 @@ def mark(spec: TargetSpec, name: str, *, applied: bool, dry_run: bool = False,
         if not confirm(result):
             result.refused = "not confirmed; nothing changed"
             return result
-        log = LogEntry("mark", name, item.old_checksum, item.new_checksum,
-                       note="marked applied" if applied else "marked pending")
         with run.engine.lock(run.lock_timeout):
+            fresh = run.result("mark")
+            _plan_mark(run, name, applied, fresh)
+            result = confirmed(result, fresh)
+            if not result.writes:
+                return result
+            log = LogEntry("mark", name, item.old_checksum, item.new_checksum,
+                           note="marked applied" if applied else "marked pending")
             if applied:
                 run.engine.record([HistoryEntry.for_file(find_file(run.files, name), "mark")], [log])
             else:
@@ -84,36 +90,45 @@ def _repairable(states: list[MigrationState]) -> list[tuple[MigrationState, str]
 def repair(spec: TargetSpec, *, dry_run: bool = False, confirm: Confirm = always) -> HistoryResult:
     """Record the current checksum of every edited (or unverified) applied file."""
     with opened(spec) as run:
-        result = run.result("repair", dry_run=dry_run)
-        states = compute_states(run.files, run.engine.history())
-        found = _repairable(states)
-        if not found:
-            result.message = "every applied file matches its recorded checksum"
-            return result
-        bodies = run.engine.history_bodies([s.name for s, _ in found if s.state is State.MODIFIED])
-        for state, detail in found:
-            assert state.file is not None and state.applied is not None
-            text = text_of(state.file)
-            diff = line_diff(bodies.get(state.name), text, state.name)
-            if state.state is State.MODIFIED and not diff:
-                detail += " (the applied text was not recorded: no line diff)"
-            result.items.append(HistoryItem(state.name, "checksum", detail, state.applied.checksum,
-                                            state.file.checksum, diff))
-        if dry_run:
+        result, found = _plan_repair(run, dry_run)
+        if not found or dry_run:
             return result
         if not confirm(result):
             result.refused = "not confirmed; nothing changed"
             return result
-        _write_checksums(run, [s for s, _ in found], result)
+        with run.engine.lock(run.lock_timeout):
+            fresh, found = _plan_repair(run, dry_run)
+            result = confirmed(result, fresh)
+            if result.writes:
+                _write_checksums(run, found, result)
     return result
 
 
+def _plan_repair(run: Opened, dry_run: bool) -> tuple[HistoryResult, list[MigrationState]]:
+    """What repair would record, from the history as it is now."""
+    result = run.result("repair", dry_run=dry_run)
+    states = compute_states(run.files, run.engine.history())
+    found = _repairable(states)
+    if not found:
+        result.message = "every applied file matches its recorded checksum"
+        return result, []
+    bodies = run.engine.history_bodies([s.name for s, _ in found if s.state is State.MODIFIED])
+    for state, detail in found:
+        assert state.file is not None and state.applied is not None
+        text = text_of(state.file)
+        diff = line_diff(bodies.get(state.name), text, state.name)
+        if state.state is State.MODIFIED and not diff:
+            detail += " (the applied text was not recorded: no line diff)"
+        result.items.append(HistoryItem(state.name, "checksum", detail, state.applied.checksum,
+                                        state.file.checksum, diff))
+    return result, [s for s, _ in found]
+
+
 def _write_checksums(run: Opened, states: list[MigrationState], result: HistoryResult) -> None:
-    """Every new checksum and its audit row in one transaction."""
+    """Every new checksum and its audit row in one transaction (the caller holds the lock)."""
     batch = new_batch()
     entries = [HistoryEntry.for_file(s.file, "wrangler") for s in states if s.file]
     log = [LogEntry("repair", i.name, i.old_checksum, i.new_checksum, note=i.detail, batch=batch)
            for i in result.items]
-    with run.engine.lock(run.lock_timeout):
-        run.engine.set_checksums(entries, log)
+    run.engine.set_checksums(entries, log)
     result.written = True

@@ -41,22 +41,41 @@ class RollbackOptions:
 
 
 def rollback(spec: TargetSpec, opts: RollbackOptions) -> HistoryResult:
-    """Undo the chosen applied migrations, newest first, refusing up front on any problem."""
+    """Undo the chosen applied migrations, newest first, refusing up front on any problem.
+
+    The rows to undo are chosen from a first read (what a dry run shows, and what
+    refuses a missing or lint-failing rollback file without waiting for the lock),
+    and chosen again under the run lock when the history changed meanwhile: the
+    newest rows are the newest ones at the moment of writing, never a stale pick
+    that would leave a gap (0001, 0002, 0004 applied, 0003 undone)."""
     with opened(spec) as run:
-        result = run.result("rollback", dry_run=opts.dry_run)
         history = run.engine.history()
-        chosen = choose(history, opts)
-        if not chosen:
-            result.message = f"nothing applied after {opts.to}" if opts.to else "nothing is applied"
+        result, plan = _plan(run, history, opts)
+        if opts.dry_run or not plan:
             return result
-        downs = load_downs(run, chosen)
-        result.warnings = lint_downs(run, history, downs)
-        result.items = [HistoryItem(row.name, "rollback", f"{DOWN}/{row.name}: "
-                                    f"{len(down.statements)} statement(s)", row.checksum, None)
-                        for row, down in zip(chosen, downs, strict=True)]
-        if not opts.dry_run:
-            _run_all(run, chosen, downs, result)
+        with run.engine.lock(run.lock_timeout):
+            fresh = run.engine.history()
+            if fresh != history:
+                result, plan = _plan(run, fresh, opts)
+            if plan:
+                _run_all(run, plan, result)
     return result
+
+
+def _plan(run: Opened, history: list[AppliedMigration], opts: RollbackOptions
+          ) -> tuple[HistoryResult, list[tuple[AppliedMigration, LoadedMigration]]]:
+    """The rows to undo and their loaded, linted rollback files."""
+    result = run.result("rollback", dry_run=opts.dry_run)
+    chosen = choose(history, opts)
+    if not chosen:
+        result.message = f"nothing applied after {opts.to}" if opts.to else "nothing is applied"
+        return result, []
+    downs = load_downs(run, chosen)
+    result.warnings = lint_downs(run, history, downs)
+    result.items = [HistoryItem(row.name, "rollback", f"{DOWN}/{row.name}: "
+                                f"{len(down.statements)} statement(s)", row.checksum, None)
+                    for row, down in zip(chosen, downs, strict=True)]
+    return result, list(zip(chosen, downs, strict=True))
 
 
 def choose(history: list[AppliedMigration], opts: RollbackOptions) -> list[AppliedMigration]:
@@ -72,10 +91,11 @@ def choose(history: list[AppliedMigration], opts: RollbackOptions) -> list[Appli
     steps = 1 if opts.steps is None else opts.steps
     if steps < 1:
         raise UsageError("--steps must be at least 1", hint="or use --to NAME")
+    if not history:
+        return []  # nothing to do (exit 0): whether a race left rows is not a usage error
     if steps > len(history):
         raise UsageError(f"--steps {steps}: only {len(history)} migration(s) are applied",
-                         hint=f"use --steps {len(history)} to undo them all" if history else
-                         "nothing to roll back")
+                         hint=f"use --steps {len(history)} to undo them all")
     return list(reversed(history[len(history) - steps:]))
 
 
@@ -128,28 +148,32 @@ def lint_downs(run: Opened, history: list[AppliedMigration], downs: list[LoadedM
     return [f"{d.location}: {d.message} [{d.code}]" for d in report.warnings]
 
 
-def _run_all(run: Opened, chosen: list[AppliedMigration], downs: list[LoadedMigration],
+def _run_all(run: Opened, plan: list[tuple[AppliedMigration, LoadedMigration]],
              result: HistoryResult) -> None:
+    """Run the rollback files in order (the caller holds the run lock)."""
     batch = new_batch()
-    with run.engine.lock(run.lock_timeout):
-        for row, down, item in zip(chosen, downs, result.items, strict=True):
-            log = LogEntry("rollback", row.name, row.checksum, None,
-                           note=f"ran {DOWN}/{row.name}", batch=batch)
-            try:
-                outcome = run.engine.rollback(down, row.name, log)
-            except MigrationFailed as exc:
-                raise _failed(exc, sum(1 for i in result.items if i.detail.endswith(" ms"))) from None
-            if not outcome.applied:
-                item.action, item.detail = "skip", "already rolled back by another run"
-            else:
-                item.detail += f", {outcome.duration_ms:.1f} ms"
-            result.written = True
+    for (row, down), item in zip(plan, result.items, strict=True):
+        log = LogEntry("rollback", row.name, row.checksum, None,
+                       note=f"ran {DOWN}/{row.name}", batch=batch)
+        try:
+            outcome = run.engine.rollback(down, row.name, log)
+        except MigrationFailed as exc:
+            raise _failed(exc, sum(1 for i in result.items if i.detail.endswith(" ms"))) from None
+        if not outcome.applied:
+            item.action, item.detail = "skip", "already rolled back by another run"
+        else:
+            item.detail += f", {outcome.duration_ms:.1f} ms"
+        result.written = True
 
 
 def _failed(exc: MigrationFailed, done: int) -> MigrationFailed:
     """The engine's error, with a hint that speaks of rolling back, not applying."""
     statement = (exc.hint or "").split(";")[0]
     exc.message = f"rollback {exc.message}"
-    exc.hint = (f"{statement}; this rollback file and its history row are unchanged, "
-                f"{done} newer migration(s) were already rolled back")
+    if exc.rolled_back:
+        state = "this rollback file and its history row are unchanged"
+    else:  # the engine could not undo what ran: say so, never "unchanged"
+        state = ("what this rollback file ran before it failed stays, and its history row is "
+                 "unchanged (check `dbtool status` and `dbtool audit`)")
+    exc.hint = f"{statement}; {state}, {done} newer migration(s) were already rolled back"
     return exc

@@ -99,6 +99,8 @@ class AuditResult:
     history: list[dict[str, str]] = field(default_factory=list)
     security: list[Any] = field(default_factory=list)  # dbtool.core.security.SecurityFinding
     skip_reason: str | None = None
+    # kinds the schema model does not hold, so neither the snapshot nor the differ saw them
+    not_compared: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -112,6 +114,7 @@ class AuditResult:
             "changes": [change_dict(c) for c in self.changes],
             "history": self.history,
             "security": [f.to_dict() for f in self.security],
+            "not_compared": self.not_compared,
         }
 
 
@@ -122,9 +125,9 @@ def change_dict(change: Any) -> dict[str, Any]:
     return data
 
 
-def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]]]:
-    """Schema and history problems from ONE snapshot of the live database, so a
-    concurrent migrate cannot commit between the two reads (a torn report)."""
+def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]], list[Any]]:
+    """Schema, history problems and dbtool's own tables' grants from ONE snapshot of the
+    live database, so a concurrent migrate cannot commit between the reads (a torn report)."""
     files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema)
@@ -132,19 +135,38 @@ def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, 
         with engine.read_view():
             schema = engine.inspect(service.schemas)
             applied = engine.history()
+            own = _own_objects(service, engine)
     finally:
         engine.close()
     states = compute_states(files, applied, parked_names(service.migrations, service.ignore))
     return schema, [{"migration": s.name, "state": s.state.value}
-                    for s in states if s.state not in (State.APPLIED, State.IGNORED)]
+                    for s in states if s.state not in (State.APPLIED, State.IGNORED)], own
 
 
-def _security(service: Service, schema: Any) -> list[Any]:
+def _own_objects(service: Service, engine: Any) -> list[Any]:
+    """dbtool's history schema and tables with their grants (Postgres: SEC105)."""
+    return engine.own_objects() if service.dialect == "postgres" else []
+
+
+def _build_for_audit(service: Service, project: Project | None) -> tuple[Any, list[Any]]:
+    """The scratch build's schema and dbtool's own tables on it (created by that build)."""
+    with built_scratch(service, project) as (url, _run):
+        engine = open_engine(url, service.dialect, history_table=service.history_table,
+                             history_schema=service.history_schema)
+        try:
+            with engine.read_view():
+                return engine.inspect(service.schemas), _own_objects(service, engine)
+        finally:
+            engine.close()
+
+
+def _security(service: Service, schema: Any, own: list[Any]) -> list[Any]:
     if service.dialect != "postgres":
         return []
     from dbtool.core.security import audit_security
 
-    return audit_security(schema, schemas=service.schemas, exposed=service.exposed_schemas)
+    return audit_security(schema, schemas=service.schemas, exposed=service.exposed_schemas,
+                          own_objects=own)
 
 
 def audit_target(target: ResolvedTarget, project: Project | None, live: bool) -> AuditResult:
@@ -162,14 +184,15 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
     expected = declared.schema
     try:
         if live:
-            actual, result.history = _read_live(service, target.url)
+            actual, result.history, own = _read_live(service, target.url)
         else:
-            actual = build_and_inspect(service, project)
+            actual, own = _build_for_audit(service, project)
     except ScratchUnavailable as exc:
         result.skip_reason = exc.one_line()
         return result
     result.changes = diff.diff(expected, actual)
-    result.security = _security(service, actual)
+    result.security = _security(service, actual, own)
+    result.not_compared = [{"kind": n.kind, "count": n.count} for n in actual.not_compared]
     return result
 
 

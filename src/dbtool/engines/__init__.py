@@ -27,7 +27,7 @@ def capabilities(dialect: str) -> Capabilities:
 
 
 def open_engine(url: DatabaseUrl, dialect: str, *, history_table: str = "d1_migrations",
-                history_schema: str = "public", lock_timeout: float = 30.0) -> Engine:
+                history_schema: str = "dbtool", lock_timeout: float = 30.0) -> Engine:
     """Instantiate the engine for `url`, with the service dialect's capabilities."""
     if url.dialect not in COMPATIBLE[dialect]:
         raise UrlError(

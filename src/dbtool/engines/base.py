@@ -57,7 +57,9 @@ class Engine(Protocol):
         """The database's schema model (dbtool.model.Schema), history tables excluded."""
 
     def lock(self, timeout: float) -> AbstractContextManager[None]:
-        """Serialise concurrent runs; raise LockTimeout after `timeout` seconds."""
+        """The run lock: a command that writes holds it from the history read its decisions
+        depend on to its last write, so concurrent runs take turns; raise LockTimeout after
+        `timeout` seconds. (Remote D1 has none: its requests guard themselves.)"""
 
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
         """Run one file and record its history row atomically (or neither)."""

@@ -6,15 +6,25 @@ table. D1 runs a request as one batch, i.e. one transaction, so the file and
 its history commit together or not at all — the same guarantee wrangler's
 remote apply relies on.
 
-D1 has no lock a client could hold. Remote runs are protected instead by:
+D1 has no lock a client could hold, so every request re-checks, inside the
+request, the rows its decision depended on:
 
+* the history guard: after the history DDL, the request's first statement
+  aborts it (D1 rolls the whole batch back) unless the history still has the
+  number of rows and the newest row this run last saw (`history()`, plus the
+  files it applied since). When it aborts, the history is read again: if
+  another migrate applied this very file (and nothing else changed), the file
+  is skipped as applied by the other run; any other change (a rollback, a
+  `mark`) stops the run with a conflict (exit 1) — nothing planned from a
+  history that no longer exists is written over it;
 * the name check: before re-sending a request whose outcome is unknown (5xx,
   dropped connection), the client asks whether the file's history row exists,
   so a file that did commit is never sent twice;
-* the UNIQUE `name` column of `d1_migrations`: if two runs race, the second
-  run's request fails on the duplicate history insert, D1 rolls back the
-  whole request (file included), and dbtool recognises the file by name as
-  applied by the other run. Nothing is ever applied twice.
+* the UNIQUE `name` column of `d1_migrations`: a duplicate history insert fails
+  the whole request, file included. Nothing is ever applied twice.
+
+History writes (adopt, baseline, mark, repair, rollback) carry their own row
+guards (see dbtool.engines.history_d1_remote).
 """
 
 from __future__ import annotations
@@ -37,7 +47,8 @@ from dbtool.engines.history_sqlite import (
     side_upgrades,
 )
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
-from dbtool.errors import ConnectionFailed, MigrationFailed, SourceLocation
+from dbtool.errors import ConnectionFailed, HistoryConflict, MigrationFailed, SourceLocation
+from dbtool.faults import fault
 from dbtool.migrations.audit import LOG_TABLE, current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
@@ -70,6 +81,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         self.lock_timeout = lock_timeout
         self.client = client or D1Client(url.host or "", url.database or "")
         self._history_ready = False
+        self._seen: list[str] | None = None  # history names as this run last saw them
 
     # -- reading ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -88,9 +100,12 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         side = tables.get(SIDE_TABLE)
         self._side_upgrades = [] if side is None else side_upgrades(columns_in_ddl(side))
         if self.table not in tables:
+            self._seen = []
             return []
         self._history_ready = side is not None
-        return [applied_from_row(row) for row in self.client.rows(history_sql(_ident(self.table), side))]
+        rows = [applied_from_row(row) for row in self.client.rows(history_sql(_ident(self.table), side))]
+        self._seen = [row.name for row in rows]
+        return rows
 
     def inspect(self, schemas: Sequence[str] = ()) -> Any:
         """The schema model read over the API with the SQLite inspector's catalog queries."""
@@ -111,18 +126,22 @@ class D1RemoteEngine(D1RemoteHistoryOps):
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
         """No lock exists on D1; see the module docstring for what protects a remote run."""
+        fault("before-lock")
         yield
 
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
         name = migration.file.name
         started = time.perf_counter()
+        seen = self._seen
         try:
             # returns None when a retry found that an earlier attempt had committed
-            self.client.query(self._request(migration), committed=lambda: self._recorded(name))
+            self.client.query(self._request(migration, seen), committed=lambda: self._recorded(name))
         except D1SqlError as exc:
-            if self._recorded(name):  # another run applied it first; ours rolled back
+            if self._applied_meanwhile(name, seen):  # another run applied it first; ours rolled back
                 return ApplyOutcome(name, False, 0.0, 0)
             raise self._failure(migration, exc) from None
+        if seen is not None:
+            self._seen = [*seen, name]
         self._history_ready = True
         self._side_upgrades = []
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
@@ -136,17 +155,20 @@ class D1RemoteEngine(D1RemoteHistoryOps):
             raise MigrationFailed(f"{source} failed: {exc.message}", migration=str(source),
                                   statement="", engine_message=exc.message,
                                   location=SourceLocation(source),
-                                  hint="D1 rolled the whole script back") from None
+                                  hint="D1 rolled the whole script back", rolled_back=True) from None
 
     # -- helpers ------------------------------------------------------------------------
-    def _request(self, migration: LoadedMigration) -> str:
-        """DDL (first time), the file's statements, then both history rows; one batch.
+    def _request(self, migration: LoadedMigration, seen: list[str] | None = None) -> str:
+        """DDL (first time), the history guard, the file's statements, then both history
+        rows; one batch.
 
         Each statement ends with a newline before its `;`, so a trailing `--`
         comment cannot swallow the separator.
         """
         parts = [] if self._history_ready else [wrangler_history_ddl(_ident(self.table)), SIDE_DDL + ";"]
         parts += [f"{statement};" for statement in self._upgrades()]  # an older side table
+        if seen is not None:
+            parts.append(self._history_guard(seen) + ";")
         parts += [f"{s.sql}\n;" for s in migration.statements]
         file = migration.file
         parts.append(f"INSERT INTO {_ident(self.table)} (name) VALUES ({_literal(file.name)});")
@@ -155,6 +177,32 @@ class D1RemoteEngine(D1RemoteHistoryOps):
                      f"(name, checksum, duration_ms, applied_by, tool_version, body, source) "
                      f"VALUES ({', '.join(_literal(v) for v in row)});")
         return "\n".join(parts)
+
+    def _history_guard(self, seen: list[str]) -> str:
+        """A statement that aborts the request unless the history is still as `seen`:
+        the same number of rows and the same newest row (ids only grow, so a row added
+        or removed anywhere changes one of the two)."""
+        table = _ident(self.table)
+        newest = _literal(seen[-1]) if seen else "''"
+        return (f"SELECT json(CASE WHEN (SELECT count(*) FROM {table}) = {len(seen)} AND "
+                f"coalesce((SELECT name FROM {table} ORDER BY id DESC LIMIT 1), '') = {newest} "
+                "THEN '1' ELSE 'history changed meanwhile' END) AS guard")
+
+    def _applied_meanwhile(self, name: str, seen: list[str] | None) -> bool:
+        """After D1 rolled our request back: True when another run applied this file (and
+        only went further along the same files); a conflict when the history changed in
+        any other way; False when it did not change (the file itself failed)."""
+        if seen is None:  # no history read before (a library caller): the name decides
+            return self._recorded(name)
+        now = [row.name for row in self.history()]
+        if now == seen:
+            return False
+        if now[:len(seen)] == seen and name in now[len(seen):]:
+            return True
+        raise HistoryConflict(
+            f"the history on D1 changed while this run was applying {name} (rows were added or "
+            "removed by another run); nothing of this file was applied",
+            hint="look at `dbtool status` and run `dbtool migrate` again")
 
     def _recorded(self, name: str) -> bool:
         """Whether `name` has a history row (False while the table does not exist)."""
@@ -183,4 +231,5 @@ class D1RemoteEngine(D1RemoteHistoryOps):
             migration=migration.file.name, statement=statement, engine_message=exc.message,
             location=location,
             hint=f"{first}; D1 rolled the file back, earlier files stay applied",
+            rolled_back=True,  # one request is one transaction: D1 applied all of it or none
         )

@@ -6,6 +6,12 @@ rolled it back), the rollback file's statements, the removal of the history
 rows and the audit row. D1 runs a request as one batch, so the file and its
 history change commit together or not at all.
 
+The other writes (adopt, baseline, mark, repair) start with one guard per
+row they change: the row's recorded checksum must still be the one the plan
+saw (none, for a row being recorded), and a row being changed or removed must
+still exist. A row another run wrote or removed in between aborts the request
+and the command stops with a conflict (exit 1) instead of writing over it.
+
 Ambiguous failures (5xx, dropped connection) are retried only after asking
 whether the request committed: its audit row (batch id + name) is the proof.
 """
@@ -32,6 +38,7 @@ from dbtool.engines.history_sqlite import (
     side_upgrades,
     unrecord_sql,
 )
+from dbtool.errors import HistoryConflict
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_sqlite
@@ -79,13 +86,38 @@ class D1RemoteHistoryOps:
 
     # -- writing ----------------------------------------------------------------------
     def record(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
-        self._send(record_sql(self.table, entries) + log_sql(log), log[-1])
+        guards = [self._row_guard(e, exists=False) for e in log]
+        self._send_guarded(guards + record_sql(self.table, entries) + log_sql(log), log[-1])
 
     def set_checksums(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
-        self._send(checksum_sql(entries) + log_sql(log), log[-1])
+        guards = [self._row_guard(e, exists=True) for e in log]
+        self._send_guarded(guards + checksum_sql(entries) + log_sql(log), log[-1])
 
     def unrecord(self, name: str, log: LogEntry) -> None:
-        self._send(unrecord_sql(self.table, name) + log_sql([log]), log)
+        guard = self._row_guard(log, exists=True)
+        self._send_guarded([guard, *unrecord_sql(self.table, name), *log_sql([log])], log)
+
+    def _row_guard(self, entry: LogEntry, *, exists: bool) -> str:
+        """Aborts the request unless `entry`'s row is as the plan saw it: its dbtool checksum
+        is still `old_checksum` (None: no dbtool row yet), and with `exists`, it is there."""
+        name = literal(entry.name)
+        cond = f"(SELECT checksum FROM {SIDE_TABLE} WHERE name = {name}) IS {literal(entry.old_checksum)}"
+        if exists:
+            cond += f" AND EXISTS (SELECT 1 FROM {ident(self.table)} WHERE name = {name})"
+        return f"SELECT json(CASE WHEN {cond} THEN '1' ELSE 'history row changed meanwhile' END) AS guard"
+
+    def _send_guarded(self, statements: list[str], last: LogEntry) -> None:
+        """`_send` for requests of dbtool's own statements, whose only way to fail with a
+        JSON error is a guard: a row changed by another run since the plan."""
+        try:
+            self._send(statements, last)
+        except D1SqlError as exc:
+            if _GUARD_ERROR not in exc.message:
+                raise
+            raise HistoryConflict(
+                f"the history on D1 changed while `{last.action}` was writing ({last.name} or "
+                "another row it changes was written or removed by another run); nothing was written",
+                hint="look at `dbtool status` and run the command again") from None
 
     def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
         """The rollback file and its history change in one request (one D1 transaction)."""

@@ -14,6 +14,14 @@ from typing import Any
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome
+from dbtool.engines.pg_own_tables import (
+    HISTORY_TABLE,
+    ensure_schema,
+    lock_down,
+    own_objects,
+    qualified,
+    read_table,
+)
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_postgres
@@ -55,12 +63,6 @@ def history_columns(conn: Any, table: str) -> frozenset[str] | None:
     return frozenset(names) if exists else None
 
 
-def missing_columns(conn: Any, table: str) -> list[str]:
-    """Added columns an older `dbtool_migrations` lacks (empty when the table is absent)."""
-    present = history_columns(conn, table)
-    return [c for c in ADDED_COLUMNS if present is not None and c not in present]
-
-
 class PostgresHistoryOps:
     """History writes for `PostgresEngine` (uses its connection, table and runner)."""
 
@@ -79,22 +81,27 @@ class PostgresHistoryOps:
         return read_postgres(self.conn)
 
     def history_log(self) -> list[dict[str, Any]]:
-        log = f"{_ident(self.schema)}.{LOG_TABLE}"
-        if self.conn.execute("SELECT to_regclass(%s)", (log,)).fetchone()[0] is None:
-            return []
-        cur = self.conn.execute(f"SELECT id, at::text AS at, action, name, old_checksum, new_checksum, "
-                                f"forced, note, username, tool_version, batch FROM {log} ORDER BY id")
-        names = [d.name for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        def read(log: str, _columns: frozenset[str]) -> list[dict[str, Any]]:
+            cur = self.conn.execute(f"SELECT id, at::text AS at, action, name, old_checksum, new_checksum, "
+                                    f"forced, note, username, tool_version, batch FROM {log} ORDER BY id")
+            names = [d.name for d in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+        return read_table(self.conn, self.schema, self.legacy, LOG_TABLE, read, [])
 
     def history_bodies(self, names: Sequence[str]) -> dict[str, str]:
-        if not names or self.conn.execute("SELECT to_regclass(%s)", (self.table,)).fetchone()[0] is None:
-            return {}
-        if "body" in missing_columns(self.conn, self.table):
-            return {}
-        rows = self.conn.execute(f"SELECT name, body FROM {self.table} WHERE body IS NOT NULL "
-                                 "AND name = ANY(%s)", (list(names),)).fetchall()
-        return dict(rows)
+        def read(table: str, columns: frozenset[str]) -> dict[str, str]:
+            if "body" not in columns:  # written by a dbtool before bodies were kept
+                return {}
+            return dict(self.conn.execute(f"SELECT name, body FROM {table} WHERE body IS NOT NULL "
+                                          "AND name = ANY(%s)", (list(names),)).fetchall())
+
+        return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, {}) if names else {}
+
+    def own_objects(self) -> list[Any]:
+        """dbtool's history schema and tables, with what PUBLIC and the API roles may do
+        with them (for the security audit, SEC105). Never writes."""
+        return own_objects(self.conn, self.schema, self.legacy)
 
     # -- writing ----------------------------------------------------------------------
     def record(self, entries: Sequence[HistoryEntry], log: Sequence[LogEntry]) -> None:
@@ -128,7 +135,9 @@ class PostgresHistoryOps:
         """Run a rollback file and delete `name`'s history row in one transaction."""
         started = time.perf_counter()
         if not migration.transactional:  # `-- dbtool:no-transaction`: statements, then the row
-            self._run(self.conn, migration, transactional=False)
+            if not self._is_recorded(self.conn, name):
+                return ApplyOutcome(name, False, 0.0, 0)  # another run rolled it back first
+            self._run_autocommit(self.conn, migration)
         with self.conn.transaction():
             conn = self._prepare()
             if not self._is_recorded(conn, name):
@@ -147,10 +156,12 @@ class PostgresHistoryOps:
         conn = self.conn
         self._drop_run_cache()
         self._ensure_history(conn)
-        log = f"{_ident(self.schema)}.{LOG_TABLE}"
+        log = qualified(self.schema, LOG_TABLE)
         present = history_columns(conn, log)
         if present is None:
+            ensure_schema(conn, self.schema)
             conn.execute(log_ddl(self.schema))
+            lock_down(conn, [log])
         else:
             from dbtool.engines.history_shape import LOG_COLUMNS, check
 

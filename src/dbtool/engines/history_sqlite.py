@@ -188,7 +188,9 @@ class SqliteHistoryOps:
             done = self._write(tail, migration, name)
         else:  # `-- dbtool:no-transaction`: statements one by one, then the history change
             conn = self._connect(create=True)
-            self._run(conn, migration)
+            if not self._is_recorded(conn, name):
+                return ApplyOutcome(name, False, 0.0, 0)  # another run rolled it back first
+            self._run_autocommit(conn, migration)
             done = self._write(tail, None, name)
         return ApplyOutcome(name, done, (time.perf_counter() - started) * 1000,
                             len(migration.statements) if done else 0)

@@ -4,7 +4,6 @@ a `dbtool_migrations` history table written in the same transaction as the file.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -14,6 +13,19 @@ from typing import Any
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
 from dbtool.engines.history_postgres import PostgresHistoryOps, history_columns
+from dbtool.engines.history_shape import POSTGRES_COLUMNS
+from dbtool.engines.pg_own_tables import (
+    DEFAULT_SCHEMA,
+    HISTORY_TABLE,
+    LOCK_KEY,
+    ensure_schema,
+    legacy_schema,
+    lock_down,
+    probe_legacy,
+    qualified,
+    read_table,
+    relocate,
+)
 from dbtool.errors import (
     ConnectionFailed,
     DbtoolError,
@@ -23,12 +35,12 @@ from dbtool.errors import (
     UrlError,
 )
 from dbtool.faults import fault
-from dbtool.migrations.audit import limited
+from dbtool.migrations.audit import LOG_TABLE, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
 
-HISTORY_TABLE = "dbtool_migrations"
+__all__ = ["HISTORY_TABLE", "PostgresEngine", "connect", "connection_error", "history_ddl"]
 
 
 def _ident(name: str) -> str:
@@ -36,9 +48,9 @@ def _ident(name: str) -> str:
 
 
 def history_ddl(schema: str) -> list[str]:
+    """The history table (its schema is created, closed to the API roles, by `ensure_schema`)."""
     table = f"{_ident(schema)}.{HISTORY_TABLE}"
     return [
-        f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}",
         f"CREATE TABLE IF NOT EXISTS {table} (\n"
         "  id bigint GENERATED ALWAYS AS IDENTITY,\n"
         "  name text PRIMARY KEY,\n"
@@ -105,25 +117,30 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
                             hint="check that the server is running and the host/port are right")
 
 
+def _status(conn: Any) -> str:
+    """The session's transaction status: IDLE, INTRANS, INERROR, ACTIVE or UNKNOWN."""
+    return conn.info.transaction_status.name
+
+
 class PostgresEngine(PostgresHistoryOps):
     """One database. While `lock()` holds the advisory lock, no other dbtool run can
     write this history, so `apply` checks the history table once and keeps the
     applied names in memory (the run cache) instead of asking the server per file."""
 
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
-                 history_table: str = HISTORY_TABLE, history_schema: str = "public",
+                 history_table: str = HISTORY_TABLE, history_schema: str = DEFAULT_SCHEMA,
                  lock_timeout: float = 30.0) -> None:
         self.url = url
         self.capabilities = capabilities
         self.schema = history_schema
+        self.legacy = legacy_schema(history_schema)  # where an earlier dbtool kept the tables
         self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
         self.lock_timeout = lock_timeout
         self._conn: Any = None
         self._locked_conn: Any = None  # the connection holding the advisory lock, if any
         self._history_ready = False  # run cache: the history table is committed and up to date
         self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
-        self._lock_key = int.from_bytes(
-            hashlib.sha256(f"dbtool:{history_schema}".encode()).digest()[:8], "big", signed=True)
+        self._lock_key = LOCK_KEY  # one key per database: the same before and after the move
 
     @property
     def conn(self) -> Any:
@@ -142,16 +159,21 @@ class PostgresEngine(PostgresHistoryOps):
             self._conn = None
 
     def history(self) -> list[AppliedMigration]:
-        present = history_columns(self.conn, self.table)
-        self._check_shape(present)
-        if present is None:
-            return []
-        with self.conn.cursor() as cur:
+        """The rows where the table is (not moved out of `public` yet: read there)."""
+        def read(table: str, columns: frozenset[str]) -> list[AppliedMigration]:
+            found_in = table.rsplit(".", 1)[0].strip('"') if "." in table else "public"
+            if found_in == self.schema:
+                self._check_shape(qualified(found_in, HISTORY_TABLE), columns)
+            else:  # where an earlier dbtool kept it (not moved yet)
+                self._check_legacy_table(qualified(found_in, HISTORY_TABLE), columns, POSTGRES_COLUMNS)
             # `source` arrived after the first release: an older table reads it as NULL
-            cur.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
-                        f"{'source' if 'source' in present else 'NULL'} FROM {self.table} ORDER BY id")
+            source = "source" if "source" in columns else "NULL"
+            rows = self.conn.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
+                                     f"{source} FROM {table} ORDER BY id").fetchall()
             return [AppliedMigration(n, a, c, None if d is None else round(d), b, s or "dbtool")
-                    for n, a, c, d, b, s in cur.fetchall()]
+                    for n, a, c, d, b, s in rows]
+
+        return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, [])
 
     def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
         """The schema model of the service's schemas, dbtool's history table left out."""
@@ -179,7 +201,10 @@ class PostgresEngine(PostgresHistoryOps):
 
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """A session advisory lock held for the whole run; released even on failure."""
+        """A session advisory lock held for the whole run; released even on failure.
+        Every dbtool command that writes holds it from the history read its decisions
+        depend on to its last write."""
+        fault("before-lock")
         deadline = time.monotonic() + timeout
         delay = 0.02
         while not self.conn.execute("SELECT pg_try_advisory_lock(%s)", (self._lock_key,)).fetchone()[0]:
@@ -193,6 +218,7 @@ class PostgresEngine(PostgresHistoryOps):
             delay = min(delay * 2, 0.25)
         self._locked_conn = self._conn
         try:
+            self._move_legacy_history()
             fault("while-locked")
             yield
         finally:
@@ -238,12 +264,26 @@ class PostgresEngine(PostgresHistoryOps):
             self._committed(conn, None)
         if skip:
             return ApplyOutcome(name, False, 0.0, 0)
-        self._run(conn, migration, transactional=False)
+        self._run_autocommit(conn, migration)
         with conn.transaction():
             self._record(conn, migration, started)
         self._committed(conn, name)
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
+
+    def _run_autocommit(self, conn: Any, migration: LoadedMigration) -> None:
+        """A no-transaction file's statements; a transaction it opened and left open is
+        rolled back (and reported), never committed together with dbtool's history row."""
+        self._run(conn, migration, transactional=False)
+        if _status(conn) != "IDLE":
+            conn.execute("ROLLBACK")
+            raise MigrationFailed(
+                f"{migration.file.name} left a transaction open (BEGIN without COMMIT)",
+                migration=migration.file.name, statement="", engine_message="",
+                location=SourceLocation(migration.file.path),
+                hint="dbtool rolled that transaction back; what ran before its BEGIN stays "
+                     "applied and the file is not recorded — end the transaction in the file, "
+                     "or drop the directive and let dbtool run the file in one transaction")
 
     # -- the history check: per file without the lock, once per run with it ----------
     def _cached(self, conn: Any) -> bool:
@@ -282,29 +322,68 @@ class PostgresEngine(PostgresHistoryOps):
         self._applied = None
 
     def _ensure_history(self, conn: Any) -> None:
-        """Create the history table, or add the columns an older dbtool lacked."""
+        """Create the history table (closed to the API roles), move it from where an earlier
+        dbtool kept it, or add the columns an older dbtool lacked."""
         present = history_columns(conn, self.table)
-        self._check_shape(present)
+        self._check_shape(self.table, present)
         if present is None:
+            self._check_legacy(conn)
+        if present is None and relocate(conn, self.schema, self.legacy):
+            present = history_columns(conn, self.table)
+        if present is None:
+            ensure_schema(conn, self.schema)
             for ddl in history_ddl(self.schema):
                 conn.execute(ddl)
+            lock_down(conn, [self.table])
         else:
             self._upgrade_history(conn, present)
 
-    def _check_shape(self, present: frozenset[str] | None) -> None:
+    def _check_shape(self, table: str, present: frozenset[str] | None) -> None:
         """A `dbtool_migrations` of another shape (another tool's) stops the run untouched."""
-        from dbtool.engines.history_shape import POSTGRES_COLUMNS, check
+        from dbtool.engines.history_shape import check
 
-        check(self.table, present, POSTGRES_COLUMNS, where=self.url.display,
-              hint="keep dbtool's history elsewhere: history_schema = \"NAME\" for the service in "
-                   "dbtool.toml, or rename that table")
+        check(table, present, POSTGRES_COLUMNS, where=self.url.display,
+              hint=f"rename that table (or keep dbtool's history elsewhere: history_schema = \"NAME\" "
+                   f"for the service in dbtool.toml); dbtool never writes into another tool's {HISTORY_TABLE}")
+
+    def _check_legacy(self, conn: Any) -> None:
+        """Tables where an earlier dbtool kept its history are moved into the history schema;
+        one of another shape there is not dbtool's, and is never moved."""
+        from dbtool.engines.history_shape import LOG_COLUMNS
+
+        if self.legacy is None:
+            return
+        for table, required in ((HISTORY_TABLE, POSTGRES_COLUMNS), (LOG_TABLE, LOG_COLUMNS)):
+            name = qualified(self.legacy, table)
+            self._check_legacy_table(name, history_columns(conn, name), required)
+
+    def _check_legacy_table(self, name: str, present: frozenset[str] | None, required: Sequence[str]) -> None:
+        from dbtool.engines.history_shape import check
+
+        check(name, present, required, where=self.url.display,
+              hint=f"rename that table: dbtool would take it for the history an earlier dbtool "
+                   f"kept in {self.legacy} and move it into {self.schema}")
+
+    def _move_legacy_history(self) -> None:
+        """Under the run's lock: move the tables an earlier dbtool left in `public` (one
+        round trip when there are none), so no writing run leaves them reachable."""
+        if probe_legacy(self.conn, self.legacy):
+            self._check_legacy(self.conn)
+            with self.conn.transaction():
+                relocate(self.conn, self.schema, self.legacy)
 
     def _is_recorded(self, conn: Any, name: str) -> bool:
         """Whether `name` has a row; the caller has ensured the table exists."""
         return conn.execute(f"SELECT 1 FROM {self.table} WHERE name = %s", (name,)).fetchone() is not None
 
     def _run(self, conn: Any, migration: LoadedMigration, *, transactional: bool = True) -> None:
+        """The file's statements. In a transactional file each one must leave dbtool's
+        transaction open: one that ended it (COMMIT, ROLLBACK, PREPARE TRANSACTION ...)
+        is reported at once (lint's TX101 refuses such files before anything runs;
+        this is the engine's own guard)."""
         import psycopg
+
+        from dbtool.engines.sqlite import transaction_ended
 
         for index, statement in enumerate(migration.statements):
             if index:
@@ -313,6 +392,8 @@ class PostgresEngine(PostgresHistoryOps):
                 conn.execute(statement.sql, prepare=False)
             except psycopg.Error as exc:
                 raise self._failure(migration, statement, exc, index, transactional) from exc
+            if transactional and _status(conn) != "INTRANS":
+                raise transaction_ended(migration, statement)
 
     def _failure(self, migration: LoadedMigration, statement: Any, exc: Any, index: int,
                  transactional: bool) -> MigrationFailed:
@@ -326,7 +407,14 @@ class PostgresEngine(PostgresHistoryOps):
             col = (len(before) - before.rfind("\n")) if extra_lines else col + len(before)
         first = statement.sql.strip().splitlines()[0][:80]
         if transactional:
+            # dbtool's transaction was open before this statement (checked after each one):
+            # it is aborted now, and the caller's transaction block rolls it back
             tail = "the file was rolled back, earlier files stay applied"
+        elif _status(self.conn) != "IDLE":  # the file had opened a transaction of its own
+            self.conn.execute("ROLLBACK")
+            tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had run; "
+                    "dbtool rolled back the transaction the file had opened, what ran outside it "
+                    "stays applied; the file is not recorded")
         else:
             tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had "
                     "run and stay applied; the file is not recorded")
@@ -334,7 +422,7 @@ class PostgresEngine(PostgresHistoryOps):
             f"{migration.file.name} failed: {message}",
             migration=migration.file.name, statement=statement.sql, engine_message=message,
             location=SourceLocation(migration.file.path, line, col),
-            hint=f"statement: {first}; {tail}",
+            hint=f"statement: {first}; {tail}", rolled_back=transactional,
         )
 
     def _record(self, conn: Any, migration: LoadedMigration, started: float) -> None:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from dbtool import __version__
@@ -201,7 +201,12 @@ class SqliteEngine(SqliteHistoryOps):
     # -- locking and applying ---------------------------------------------------
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
-        """SQLite serialises per file with BEGIN IMMEDIATE; the run itself needs no lock.
+        """The run lock: every dbtool command that writes holds it from the history read its
+        decisions depend on to its last write (see `run_lock`), so concurrent runs take
+        turns instead of deciding from the same history. Each file still commits under
+        BEGIN IMMEDIATE, which keeps other writers (wrangler, the application) out while
+        it runs. The database itself is opened (and created) by the first write, so a
+        run that refuses under the lock leaves no file behind.
 
         For the run, a rollback-journal database is switched to WAL and back: with
         synchronous=FULL both are durable at every COMMIT, but WAL syncs one file
@@ -210,17 +215,20 @@ class SqliteEngine(SqliteHistoryOps):
         file commits, so a run that changes nothing leaves the file byte for byte as
         it was. A run killed before the switch back leaves the file in WAL mode,
         which is just as safe."""
+        from dbtool.engines import run_lock
+
         self.lock_timeout = timeout
-        conn = self._connect(create=True)
-        assert conn is not None
-        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._wal_eligible = True
-        try:
-            yield
-        finally:
-            restore, self._wal_eligible, self._restore_mode = self._restore_mode, False, None
-            if restore and self._conn is not None:
-                self.notes.extend(_leave_wal(self._conn, restore, self.path))
+        fault("before-lock")
+        with run_lock.held(self.path, timeout):
+            if self._conn is not None:
+                self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._wal_eligible = True
+            try:
+                yield
+            finally:
+                restore, self._wal_eligible, self._restore_mode = self._restore_mode, False, None
+                if restore and self._conn is not None:
+                    self.notes.extend(_leave_wal(self._conn, restore, self.path))
 
     def _begin(self, conn: sqlite3.Connection) -> None:
         started = time.monotonic()
@@ -289,10 +297,11 @@ class SqliteEngine(SqliteHistoryOps):
 
     def _apply_autocommit(self, conn: sqlite3.Connection, migration: LoadedMigration,
                           started: float) -> ApplyOutcome:
-        """`-- dbtool:no-transaction`: statements run one by one, recorded after success."""
+        """`-- dbtool:no-transaction`: statements run one by one, recorded after success.
+        Only the run lock keeps a second run from running them again meanwhile."""
         if self._is_recorded(conn, migration.file.name):
             return ApplyOutcome(migration.file.name, False, 0.0, 0)
-        self._run(conn, migration)
+        self._run_autocommit(conn, migration)
         self._begin(conn)
         try:
             self._ensure_history(conn)
@@ -306,6 +315,20 @@ class SqliteEngine(SqliteHistoryOps):
         return ApplyOutcome(migration.file.name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
+    def _run_autocommit(self, conn: sqlite3.Connection, migration: LoadedMigration) -> None:
+        """A no-transaction file's statements; a transaction it opened and left open is
+        rolled back (and reported), never committed with dbtool's history row."""
+        self._run(conn, migration, transactional=False)
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+            raise MigrationFailed(
+                f"{migration.file.name} left a transaction open (BEGIN without COMMIT)",
+                migration=migration.file.name, statement="", engine_message="",
+                location=SourceLocation(migration.file.path),
+                hint="dbtool rolled that transaction back; what ran before its BEGIN stays "
+                     "applied and the file is not recorded — end the transaction in the file, "
+                     "or drop the directive and let dbtool run the file in one transaction")
+
     def _is_recorded(self, conn: sqlite3.Connection, name: str) -> bool:
         try:
             row = conn.execute(f"SELECT 1 FROM {_quote_ident(self.table)} WHERE name = ?",
@@ -314,22 +337,49 @@ class SqliteEngine(SqliteHistoryOps):
             return False  # no history table yet
         return row is not None
 
-    def _run(self, conn: sqlite3.Connection, migration: LoadedMigration) -> None:
+    def _run(self, conn: sqlite3.Connection, migration: LoadedMigration, *,
+             transactional: bool = True) -> None:
+        """The file's statements. In a transactional file each one must leave dbtool's
+        transaction open: one that ended it is reported at once (lint's TX101 refuses
+        such files before anything runs; this is the engine's own guard)."""
         for index, statement in enumerate(migration.statements):
             if index:
                 fault("inside-file")
             try:
                 conn.execute(statement.sql)
             except sqlite3.Error as exc:
-                raise MigrationFailed(
-                    f"{migration.file.name} failed: {exc}",
-                    migration=migration.file.name,
-                    statement=statement.sql,
-                    engine_message=str(exc),
-                    location=SourceLocation(migration.file.path, statement.line, statement.col),
-                    hint=f"statement: {statement.sql.strip().splitlines()[0][:80]}; "
-                         "the file was rolled back, earlier files stay applied",
-                ) from exc
+                raise self._failure(conn, migration, index, exc, transactional) from exc
+            if transactional and not conn.in_transaction:
+                raise transaction_ended(migration, statement)
+
+    def _failure(self, conn: sqlite3.Connection, migration: LoadedMigration, index: int,
+                 exc: sqlite3.Error, transactional: bool) -> MigrationFailed:
+        """The error, saying truthfully what state the failed file left."""
+        statement = migration.statements[index]
+        rolled_back = transactional
+        if transactional:
+            # dbtool's transaction was open before this statement; SQLite may have rolled
+            # it back itself (ON CONFLICT ROLLBACK, RAISE(ROLLBACK), I/O errors)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            tail = "the file was rolled back, earlier files stay applied"
+        elif conn.in_transaction:
+            conn.execute("ROLLBACK")
+            tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had run; "
+                    "dbtool rolled back the transaction the file had opened, what ran outside it "
+                    "stays applied; the file is not recorded")
+        else:
+            tail = (f"no-transaction file: {index} of {len(migration.statements)} statements had "
+                    "run and stay applied; the file is not recorded")
+        return MigrationFailed(
+            f"{migration.file.name} failed: {exc}",
+            migration=migration.file.name,
+            statement=statement.sql,
+            engine_message=str(exc),
+            location=SourceLocation(migration.file.path, statement.line, statement.col),
+            hint=f"statement: {statement.sql.strip().splitlines()[0][:80]}; {tail}",
+            rolled_back=rolled_back,
+        )
 
     def _record(self, conn: sqlite3.Connection, migration: LoadedMigration, started: float) -> None:
         name = migration.file.name
@@ -348,11 +398,32 @@ class SqliteEngine(SqliteHistoryOps):
         try:
             for statement in statements:
                 conn.execute(statement.sql)
+                if not conn.in_transaction:
+                    raise MigrationFailed(
+                        f"{source} ended the transaction dbtool runs it in", migration=source,
+                        statement=statement.sql, engine_message="",
+                        location=SourceLocation(source, statement.line, statement.col),
+                        hint="remove the transaction control statement; what ran before it "
+                             "may stay applied")
             self._commit(conn)
         except sqlite3.Error as exc:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise MigrationFailed(f"{source} failed: {exc}", migration=source, statement="",
-                                  engine_message=str(exc), location=SourceLocation(source)) from exc
+                                  engine_message=str(exc), location=SourceLocation(source),
+                                  hint="the script was rolled back", rolled_back=True) from exc
+
+
+def transaction_ended(migration: LoadedMigration, statement: Any) -> MigrationFailed:
+    """A statement of a transactional file ended dbtool's transaction (COMMIT, ROLLBACK ...)."""
+    return MigrationFailed(
+        f"{migration.file.name}: this statement ended the transaction dbtool runs the file in",
+        migration=migration.file.name, statement=statement.sql, engine_message="",
+        location=SourceLocation(migration.file.path, statement.line, statement.col),
+        hint=f"statement: {statement.sql.strip().splitlines()[0][:80]}; what ran before it can "
+             "no longer be rolled back and is not recorded (check `dbtool status` and `dbtool "
+             "audit`) — remove transaction control from the file (TX101)",
+    )
 
 
 def _reading_mode(path: Path) -> str:

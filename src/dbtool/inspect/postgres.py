@@ -21,14 +21,17 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..model import (
+    GRANT_OPTION,
     CheckConstraint,
     Column,
     Enum,
     Extension,
     ForeignKey,
     Function,
+    Grant,
     Index,
     IndexColumn,
+    NotCompared,
     Policy,
     PrimaryKey,
     Publication,
@@ -44,6 +47,7 @@ from ..model import (
     Sequence as SequenceModel,
 )
 from . import pg_queries as q
+from . import pg_uncompared
 from .exclude import excluder
 from .normalize import clean_body, is_null_default, unwrap_parens
 from .pg_names import looks_generated
@@ -62,7 +66,7 @@ _TRIGGER_EVENTS = ((4, "INSERT"), (16, "UPDATE"), (8, "DELETE"), (32, "TRUNCATE"
 _TRIGGER_TAIL = re.compile(r"\sEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+(.*)$", re.S)
 _TRIGGER_WHEN = re.compile(r"\sWHEN\s+\((.*)\)\s+EXECUTE\s+(?:FUNCTION|PROCEDURE)\s", re.S)
 _CHECK_PREFIX = re.compile(r"^CHECK\s*")
-_CHECK_SUFFIX = re.compile(r"\s+(NOT VALID|NO INHERIT)\s*$")
+_CHECK_SUFFIX = re.compile(r"(\s+(NOT VALID|NO INHERIT))+\s*$")
 _PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
@@ -102,11 +106,15 @@ def _pipeline_supported() -> bool:
 def statements(server_version: int) -> dict[str, str]:
     """Every catalog query the inspector runs, by name (fixed, table count independent)."""
     body = q.FUNCTION_BODY_14 if server_version >= 140000 else q.FUNCTION_BODY_OLD
+    nnd = q.NULLS_NOT_DISTINCT_15 if server_version >= 150000 else q.NULLS_NOT_DISTINCT_OLD
+    compression = q.COMPRESSION_14 if server_version >= 140000 else q.COMPRESSION_OLD
     return {
-        "relations": q.RELATIONS, "columns": q.COLUMNS, "constraints": q.CONSTRAINTS,
-        "indexes": q.INDEXES, "triggers": q.TRIGGERS, "policies": q.POLICIES,
-        "functions": q.FUNCTIONS.replace("{body}", body), "enums": q.ENUMS,
+        "relations": q.RELATIONS, "columns": q.COLUMNS.replace("{compression}", compression),
+        "constraints": q.CONSTRAINTS.replace("{nulls_not_distinct}", nnd),
+        "indexes": q.INDEXES.replace("{nulls_not_distinct}", nnd), "triggers": q.TRIGGERS,
+        "policies": q.POLICIES, "functions": q.FUNCTIONS.replace("{body}", body), "enums": q.ENUMS,
         "sequences": q.SEQUENCES, "extensions": q.EXTENSIONS, "publications": q.PUBLICATIONS,
+        "uncompared": pg_uncompared.statement(server_version),
     }
 
 
@@ -117,10 +125,11 @@ def inspect_postgres(conn: psycopg.Connection[Any], schemas: Sequence[str] = ("p
         schemas = (schemas,)
     runner = _Runner(conn)
     params = {"schemas": list(schemas)}
+    version = conn.info.server_version
     with gc_paused():
         with _pinned_settings(runner, conn, schemas[0]):
-            data = runner.all_rows(statements(conn.info.server_version), params)
-        return _Builder(data, schemas[0], (*ALWAYS_EXCLUDED, *exclude)).schema()
+            data = runner.all_rows(statements(version), params)
+        return _Builder(data, schemas[0], (*ALWAYS_EXCLUDED, *exclude), version).schema()
 
 
 def _quote_ident(name: str) -> str:
@@ -156,8 +165,11 @@ def _by(rows: Rows, key: str) -> dict[Any, Rows]:
 class _Builder:
     """Turns the raw catalog rows into model objects."""
 
-    def __init__(self, data: dict[str, Rows], default: str, exclude: Collection[str]) -> None:
+    def __init__(self, data: dict[str, Rows], default: str, exclude: Collection[str],
+                 server_version: int = 150000) -> None:
         self.data = data
+        # what GRANT ALL gives on a table or view (MAINTAIN arrived in PostgreSQL 17)
+        self.relation_all = _RELATION_ALL | ({"MAINTAIN"} if server_version >= 170000 else set())
         self.default = default
         self.excluded = excluder(exclude)
         self.rels = {r["oid"]: r for r in data["relations"] if not self._excluded(r)}
@@ -200,6 +212,8 @@ class _Builder:
             extensions=tuple(Extension(r["name"], self._schema_of(r["schema"]))
                              for r in self.data["extensions"]),
             publications=tuple(self._publication(r) for r in self.data["publications"]),
+            not_compared=tuple(NotCompared(kind, n) for kind, n in pg_uncompared.counted(
+                self.data["uncompared"], [c for c in self.data["columns"] if c["oid"] in self.rels])),
         )
 
     # --- tables -----------------------------------------------------------------
@@ -230,7 +244,8 @@ class _Builder:
                                     looks_generated(c["name"], name, "p", c["columns"]))
             elif kind == "u":
                 uniques.append(UniqueConstraint(c["columns"], c["name"],
-                                                looks_generated(c["name"], name, "u", c["columns"])))
+                                                looks_generated(c["name"], name, "u", c["columns"]),
+                                                bool(c["nulls_not_distinct"])))
             elif kind == "c":
                 checks.append(self._check(name, c))
             elif kind == "f":
@@ -249,6 +264,7 @@ class _Builder:
             rls_enabled=rel["rls_enabled"],
             rls_forced=rel["rls_forced"],
             policies=tuple([self._policy(p) for p in pols]),
+            grants=_grants(rel["grants"], self.relation_all),
         )
 
     def _options(self, rel: dict[str, Any]) -> tuple[str, ...]:
@@ -287,7 +303,8 @@ class _Builder:
     def _check(self, table: str, row: dict[str, Any]) -> CheckConstraint:
         text = _CHECK_SUFFIX.sub("", row["definition"])
         text = unwrap_parens(_CHECK_PREFIX.sub("", text))
-        return CheckConstraint(text, row["name"], looks_generated(row["name"], table, "c", row["columns"]))
+        return CheckConstraint(text, row["name"], looks_generated(row["name"], table, "c", row["columns"]),
+                               not_valid=not row["validated"], no_inherit=row["no_inherit"])
 
     def _foreign_key(self, table: str, row: dict[str, Any]) -> ForeignKey:
         return ForeignKey(
@@ -296,16 +313,19 @@ class _Builder:
             on_delete=_ACTIONS[row["on_delete"]], on_update=_ACTIONS[row["on_update"]],
             deferrable=row["deferrable"], initially_deferred=row["deferred"],
             name=row["name"], name_generated=looks_generated(row["name"], table, "f", row["columns"]),
+            not_valid=not row["validated"],
         )
 
     def _index(self, table: str, row: dict[str, Any]) -> Index:
         nkey, attnums, terms = row["nkey"], row["attnums"], row["terms"]
-        cols = tuple(_index_column(attnums[k], terms[k], row["options"][k]) for k in range(nkey))
+        extra = row["terms_extra"] or [(None, None)] * nkey  # None: defaults throughout
+        cols = tuple(_index_column(attnums[k], terms[k], row["options"][k], *extra[k]) for k in range(nkey))
         return Index(
             name=row["name"], columns=cols, unique=row["is_unique"], where=_unwrap(row["predicate"]),
             method=None if row["method"] == "btree" else row["method"],
             include=tuple(terms[nkey:]),
             name_generated=_index_name_generated(row["name"], table, cols),
+            nulls_not_distinct=bool(row["nulls_not_distinct"]),
         )
 
     def _policy(self, row: dict[str, Any]) -> Policy:
@@ -321,7 +341,9 @@ class _Builder:
         definition = clean_body(rel["definition"]) or ""
         return View(name=rel["name"], definition=definition.rstrip(";").rstrip(),
                     schema=self._schema_of(rel["schema"]), materialized=rel["kind"] == "m",
-                    comment=rel["comment"])
+                    comment=rel["comment"], security_invoker=bool(rel["security_invoker"]),
+                    reads=tuple(sorted(self._key(s, n) for s, n in rel["reads"] or ())),
+                    grants=_grants(rel["grants"], self.relation_all))
 
     def _triggers(self) -> Iterator[Trigger]:
         for row in self.data["triggers"]:
@@ -337,6 +359,7 @@ class _Builder:
             kind="procedure" if row["kind"] == "p" else "function",
             security_definer=row["security_definer"], volatility=_VOLATILITY[row["volatility"]],
             strict=row["strict"], config=tuple(row["config"] or ()), comment=row["comment"],
+            grants=_grants(row["grants"], _NOTHING),
         )
 
     def _sequences(self) -> Iterator[SequenceModel]:
@@ -349,6 +372,7 @@ class _Builder:
                 name=r["name"], data_type=r["data_type"], start=r["start"],
                 increment=r["increment"], min_value=r["min_value"], max_value=r["max_value"],
                 cache=r["cache"], cycle=r["cycle"], schema=self._schema_of(r["schema"]),
+                grants=_grants(r["grants"], _SEQUENCE_ALL),
             )
 
     def _publication(self, row: dict[str, Any]) -> Publication:
@@ -363,13 +387,35 @@ def _unwrap(text: str | None) -> str | None:
     return None if text is None else unwrap_parens(text)
 
 
-def _index_column(attnum: int, term: str, option: int) -> IndexColumn:
+def _index_column(attnum: int, term: str, option: int, opclass: str | None = None,
+                  collation: str | None = None) -> IndexColumn:
     descending = bool(option & 1)
     nulls_first = bool(option & 2)
     return IndexColumn(
         name=term, expression=attnum == 0, descending=descending,
         nulls_first=nulls_first if nulls_first != descending else None,
+        collation=collation, opclass=opclass,
     )
+
+
+# What GRANT ALL gives, per kind of object: abbreviated to ALL when a role holds it all.
+_RELATION_ALL = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"})
+_SEQUENCE_ALL = frozenset({"USAGE", "SELECT", "UPDATE"})
+_NOTHING: frozenset[str] = frozenset()  # functions: EXECUTE reads better than ALL
+
+
+def _grants(rows: Sequence[Sequence[Any]] | None, everything: frozenset[str]) -> tuple[Grant, ...]:
+    """[grantee, privilege, grantable] triples -> one Grant per role."""
+    held: dict[str, dict[str, bool]] = defaultdict(dict)
+    for role, privilege, grantable in rows or ():
+        held[role][privilege] = bool(grantable)
+    return tuple(Grant(role, _privileges(privileges, everything)) for role, privileges in held.items())
+
+
+def _privileges(held: dict[str, bool], everything: frozenset[str]) -> tuple[str, ...]:
+    if everything and held.keys() == everything and len(set(held.values())) == 1:
+        return ("ALL" + (GRANT_OPTION if next(iter(held.values())) else ""),)
+    return tuple(p + (GRANT_OPTION if grantable else "") for p, grantable in held.items())
 
 
 def _index_name_generated(name: str, table: str, cols: tuple[IndexColumn, ...]) -> bool:

@@ -108,13 +108,15 @@ def active_rules(dialect: str, config: LintConfig, *, only: Iterable[str] | None
 
 
 def lint_files(files: Sequence[MigrationFile], dialect: str, config: LintConfig | None = None, *,
-               selected: Iterable[str] | None = None, name: str = "") -> LintReport:
-    """Lint `files` (one service's, in order); report on `selected` names (default: all)."""
+               selected: Iterable[str] | None = None, name: str = "",
+               codes: Iterable[str] | None = None) -> LintReport:
+    """Lint `files` (one service's, in order); report on `selected` names (default: all),
+    with the rules `codes` (default: every rule `config` runs)."""
     config = config or LintConfig()
     chosen = None if selected is None else set(selected)
     loaded = [load_file(f, dialect, selected=chosen is None or f.name in chosen) for f in files]
     with new_schema(dialect) as schema:
-        run = _Run(dialect, config, active_rules(dialect, config), loaded, schema)
+        run = _Run(dialect, config, active_rules(dialect, config, only=codes), loaded, schema)
         for index, lint_file in enumerate(loaded):
             _lint_file(run, index, lint_file)
         service = ServiceContext(dialect, loaded, schema, config)
@@ -127,12 +129,24 @@ def lint_files(files: Sequence[MigrationFile], dialect: str, config: LintConfig 
 
 
 def lint_loaded(loaded: Sequence[Any], dialect: str, codes: Iterable[str]) -> list[Diagnostic]:
-    """Run the rules `codes` over already-split migrations, without a schema (migrate's check)."""
+    """Run the rules `codes` over already-split migrations, without a schema (migrate's check).
+
+    When every rule has a prefilter, only the statements one of them may report on are
+    analysed (on Postgres a pglast parse each); the others stay unanalysed (None).
+    """
     config = LintConfig(enable=frozenset(codes))
+    rules = active_rules(dialect, config, only=codes)
+    screened = all(r.scope is Scope.STATEMENT and r.prefilter is not None for r in rules)
+
+    def analyses(statements: Sequence[Any]) -> list[Any]:
+        return [analyze_statement(s.sql, dialect)
+                if not screened or any(r.may_report(s.sql) for r in rules) else None
+                for s in statements]
+
     files = [LintFile(m.file.path, m.file.name, m.text, tuple(m.statements),
-                      [analyze_statement(s.sql, dialect) for s in m.statements], m.directives)
+                      analyses(m.statements), m.directives)
              for m in loaded]
-    run = _Run(dialect, config, active_rules(dialect, config, only=codes), files, NullSchema())
+    run = _Run(dialect, config, rules, files, NullSchema())
     for index, lint_file in enumerate(files):
         _lint_file(run, index, lint_file)
     return [d for d in resolve(run, suppress=False)]
@@ -145,8 +159,10 @@ def _lint_file(run: _Run, index: int, lint_file: LintFile) -> None:
     for position in range(len(lint_file.statements)):
         ctx = StatementContext(run.dialect, lint_file, index, position, state, run.schema, run.config)
         if lint_file.selected:
+            sql = ctx.statement.sql
             for rule in run.scoped(Scope.STATEMENT):
-                run.add(rule, rule.check(ctx), ctx.ref)
+                if rule.may_report(sql):
+                    run.add(rule, rule.check(ctx), ctx.ref)
         error = run.schema.apply(ctx.analysis, ctx.ref)
         if lint_file.selected:
             run.add(run.meta("PS102"), _parse_problems(ctx, error), ctx.ref)

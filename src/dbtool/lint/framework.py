@@ -10,6 +10,7 @@ Codes never change meaning once released: tools and suppressions refer to them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -116,8 +117,19 @@ def display_path(path: Path | str, base: Path | None) -> str:
 class Rule:
     """Base class of every lint rule. Subclasses set the class attributes and `check`.
 
-    `engine` rules describe statements D1 itself rejects: `dbtool migrate`
-    refuses them before anything runs, and a lint-ignore cannot silence them.
+    `engine` rules describe statements the target cannot run safely -- D1
+    rejects them (D1xx), or they would break the transaction dbtool runs a
+    file in (TX101): `dbtool migrate` (and `rollback`, for rollback files)
+    refuses them before anything runs, and a lint-ignore cannot silence them;
+    `refusal` names the kind in migrate's error ("D1 rule").
+    `silent_loss` rules find statements that destroy rows the file never
+    names (DL102: a DROP TABLE that cascades into child tables): `migrate`
+    refuses a file with such a finding at error severity unless a lint-ignore
+    with a reason or `--allow-data-loss` acknowledges it.
+    `prefilter` (statement rules): a pattern that every statement the rule can
+    report on matches at its start (`Statement.sql` starts at the first token);
+    other statements are not shown to the rule, and `migrate` skips the lint
+    framework entirely when no pending statement matches (see dbtool.rules).
     `opt_in` rules (conventions) run only where dbtool.toml enables them.
     """
 
@@ -131,6 +143,9 @@ class Rule:
     scope: ClassVar[Scope] = Scope.STATEMENT
     opt_in: ClassVar[bool] = False
     engine: ClassVar[bool] = False
+    refusal: ClassVar[str] = ""
+    silent_loss: ClassVar[bool] = False
+    prefilter: ClassVar[re.Pattern[str] | None] = None
 
     def severity_for(self, dialect: str) -> Severity:
         return self.dialect_severity.get(dialect, self.severity)
@@ -138,6 +153,10 @@ class Rule:
     def check(self, ctx: Any) -> Iterable[Finding]:
         """Yield findings for the statement, file or service in `ctx`."""
         return ()
+
+    def may_report(self, sql: str) -> bool:
+        """False when the statement cannot trip this rule (its prefilter does not match)."""
+        return self.prefilter is None or self.prefilter.match(sql) is not None
 
 
 REGISTRY: dict[str, type[Rule]] = {}

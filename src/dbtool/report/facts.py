@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dbtool.model import Column, ForeignKey, Index, Schema, Table
+from dbtool.model import CheckConstraint, Column, ForeignKey, Grant, Index, Schema, Table
 
 
 @dataclass(frozen=True)
@@ -106,5 +106,23 @@ def index_columns(index: Index) -> str:
     return text
 
 
-__all__ = ["Relationship", "column_keys", "default_text", "fk_unique", "index_columns",
-           "references", "relationships", "unique_sets"]
+def uniqueness(index: Index) -> str:
+    """"unique", with NULLS NOT DISTINCT when two NULLs count as equal; "" otherwise."""
+    if not index.unique:
+        return ""
+    return "unique nulls not distinct" if index.nulls_not_distinct else "unique"
+
+
+def check_text(check: CheckConstraint) -> str:
+    """The expression, and what Postgres says after it (NO INHERIT, NOT VALID)."""
+    return check.expression + (" NO INHERIT" if check.no_inherit else "") + (
+        " NOT VALID" if check.not_valid else "")
+
+
+def grants_text(grants: tuple[Grant, ...]) -> str:
+    """`anon: SELECT; service_role: ALL` ("" when only the owner holds anything)."""
+    return "; ".join(g.render() for g in grants)
+
+
+__all__ = ["Relationship", "check_text", "column_keys", "default_text", "fk_unique", "grants_text",
+           "index_columns", "references", "relationships", "unique_sets", "uniqueness"]

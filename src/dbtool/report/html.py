@@ -18,7 +18,14 @@ from html import escape
 from dbtool.model import Table
 from dbtool.report.data import IntrospectionReport
 from dbtool.report.erd_svg import render_svg
-from dbtool.report.facts import column_keys, default_text, index_columns, references
+from dbtool.report.facts import (
+    check_text,
+    column_keys,
+    default_text,
+    index_columns,
+    references,
+    uniqueness,
+)
 from dbtool.report.html_assets import CSS, JS
 
 
@@ -81,15 +88,21 @@ def _columns(t: Table) -> str:
 
 def _extras(report: IntrospectionReport, t: Table) -> str:
     items = [f"index <code>{_e(i.name)}</code> ({_e(index_columns(i))})"
-             + (" unique" if i.unique else "") + (f" where <code>{_e(i.where)}</code>" if i.where else "")
+             + (f" {uniqueness(i)}" if i.unique else "")
+             + (f" where <code>{_e(i.where)}</code>" if i.where else "")
              for i in t.indexes]
-    items += [f"check <code>{_e(c.expression)}</code>" for c in t.checks]
+    items += [f"unique ({_e(', '.join(u.columns))}) nulls not distinct" for u in t.uniques
+              if u.nulls_not_distinct]
+    items += [f"check <code>{_e(check_text(c))}</code>" for c in t.checks]
+    items += [f"foreign key ({_e(', '.join(f.columns))}) → {_e(f.ref_key)} NOT VALID"
+              for f in t.foreign_keys if f.not_valid]
     items += [f"trigger <code>{_e(tr.name)}</code>: {_e(tr.timing)} {_e(' OR '.join(tr.events))}"
               for tr in report.schema.triggers if tr.table == t.key]
     if report.dialect == "postgres":
         items.append(f"row-level security {'enabled' if t.rls_enabled else '<b>disabled</b>'}")
         items += [f"policy <code>{_e(p.name)}</code> {_e(p.command)} to {_e(', '.join(p.roles))}"
                   for p in t.policies]
+        items += [f"grant {_e(g.render())}" for g in t.grants]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>" if items else ""
 
 

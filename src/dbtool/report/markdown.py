@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from dbtool.model import Table, Trigger
+from dbtool.model import Table, Trigger, View
 from dbtool.report.data import IntrospectionReport
 from dbtool.report.facts import (
     column_keys,
     default_text,
+    grants_text,
     index_columns,
     references,
     relationships,
@@ -143,14 +144,20 @@ def _table_facts(report: IntrospectionReport, t: Table) -> list[str]:
     facts = []
     if t.primary_key and len(t.primary_key.columns) > 1:
         facts.append(f"**Primary key:** ({', '.join(t.primary_key.columns)})")
-    facts += [f"**Unique:** ({', '.join(u.columns)})" for u in t.uniques]
-    facts += [f"**Check:** {code(c.expression)}" for c in t.checks]
+    facts += [f"**Unique:** ({', '.join(u.columns)})" + (" nulls not distinct" if u.nulls_not_distinct else "")
+              for u in t.uniques]
+    facts += [f"**Check:** {code(c.expression)}" + (" NO INHERIT" if c.no_inherit else "")
+              + (" NOT VALID" if c.not_valid else "") for c in t.checks]
+    facts += [f"**Foreign key not validated:** ({', '.join(f.columns)}) → {code(f.ref_key)}"
+              for f in t.foreign_keys if f.not_valid]
     if t.options:
         facts.append(f"**Options:** {', '.join(t.options)}")
     if t.indexes:
         facts.append("**Indexes:** " + ", ".join(code(i.name) for i in t.indexes))
     if report.dialect == "postgres":
         facts.append(f"**Row-level security:** {_rls(t)}")
+        if t.grants:
+            facts.append(f"**Grants:** {cell(grants_text(t.grants))}")
     return ["", *(f"- {fact}" for fact in facts)] if facts else []
 
 
@@ -172,7 +179,8 @@ def _relationships(report: IntrospectionReport) -> list[str]:
 
 
 def _indexes(report: IntrospectionReport) -> list[str]:
-    rows = [(code(i.name), code(t.key), cell(index_columns(i)), "yes" if i.unique else "no",
+    rows = [(code(i.name), code(t.key), cell(index_columns(i)),
+             ("yes, nulls not distinct" if i.nulls_not_distinct else "yes") if i.unique else "no",
              code(i.where or ""))
             for t in report.schema.tables for i in t.indexes]
     body = table(("Index", "Table", "Columns", "Unique", "Where"), rows) if rows else ["No indexes."]
@@ -200,9 +208,10 @@ def trigger_events(tr: Trigger) -> str:
 def _functions(report: IntrospectionReport) -> list[str]:
     rows = [(code(f.key), cell(f.returns), cell(f.language),
              "definer" if f.security_definer else "invoker", cell(f.volatility.lower()),
-             cell(", ".join(f.config)))
+             cell(", ".join(f.config)), cell(", ".join(g.role for g in f.grants) or "owner only"))
             for f in report.schema.functions]
-    body = table(("Function", "Returns", "Language", "Security", "Volatility", "Settings"), rows) \
+    body = table(("Function", "Returns", "Language", "Security", "Volatility", "Settings",
+                  "Execute"), rows) \
         if rows else ["No functions."]
     return ["## Functions", "", *body]
 
@@ -232,8 +241,7 @@ def _publications(report: IntrospectionReport) -> list[str]:
 def _other_objects(report: IntrospectionReport) -> list[list[str]]:
     s, sections = report.schema, []
     if s.views:
-        rows = [(code(v.key), "materialized" if v.materialized else "view", code(_clip(v.definition)))
-                for v in s.views]
+        rows = [(code(v.key), _view_kind(v), code(_clip(v.definition))) for v in s.views]
         sections.append(["## Views", "", *table(("View", "Kind", "Definition"), rows)])
     if s.enums:
         rows = [(code(e.key), cell(", ".join(e.values))) for e in s.enums]
@@ -245,6 +253,12 @@ def _other_objects(report: IntrospectionReport) -> list[list[str]]:
         rows = [(code(x.name), cell(x.schema or "")) for x in s.extensions]
         sections.append(["## Extensions", "", *table(("Extension", "Schema"), rows)])
     return sections
+
+
+def _view_kind(view: View) -> str:
+    if view.materialized:
+        return "materialized"
+    return "view, security invoker" if view.security_invoker else "view"
 
 
 def render_markdown(report: IntrospectionReport) -> str:

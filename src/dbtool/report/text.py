@@ -16,7 +16,14 @@ from rich.text import Text
 
 from dbtool.model import Table
 from dbtool.report.data import IntrospectionReport
-from dbtool.report.facts import column_keys, default_text, index_columns, references
+from dbtool.report.facts import (
+    check_text,
+    column_keys,
+    default_text,
+    index_columns,
+    references,
+    uniqueness,
+)
 
 _STATE_STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
                 "out-of-order": "magenta"}
@@ -60,9 +67,13 @@ def _table(report: IntrospectionReport, t: Table) -> Any:
 
 
 def _table_footer(report: IntrospectionReport, t: Table) -> list[str]:
-    lines = [esc(f"  index {i.name} ({index_columns(i)})" + (" unique" if i.unique else "")
+    lines = [esc(f"  index {i.name} ({index_columns(i)})" + (f" {uniqueness(i)}" if i.unique else "")
                  + (f" where {i.where}" if i.where else "")) for i in t.indexes]
-    lines += [esc(f"  check {c.expression}") for c in t.checks]
+    lines += [esc(f"  unique ({', '.join(u.columns)}) nulls not distinct") for u in t.uniques
+              if u.nulls_not_distinct]
+    lines += [esc(f"  check {check_text(c)}") for c in t.checks]
+    lines += [esc(f"  foreign key ({', '.join(f.columns)}) -> {f.ref_key} NOT VALID")
+              for f in t.foreign_keys if f.not_valid]
     lines += [esc(f"  trigger {tr.name}: {tr.timing} {' OR '.join(tr.events)}")
               for tr in report.schema.triggers if tr.table == t.key]
     if report.dialect == "postgres":
@@ -70,6 +81,7 @@ def _table_footer(report: IntrospectionReport, t: Table) -> list[str]:
         lines.append(f"  row-level security {rls}, {len(t.policies)} policies")
         lines += [esc(f"  policy {p.name!r} {p.command} to {', '.join(p.roles)}")
                   for p in t.policies]
+        lines += [esc(f"  grant {g.render()}") for g in t.grants]
     return lines
 
 

@@ -116,9 +116,15 @@ class RowLevelSecurity(Rule):
 
 
 def _sets_search_path(options: Any) -> bool:
-    return any(isinstance(o, ast.DefElem) and o.defname == "set"
-               and isinstance(o.arg, ast.VariableSetStmt) and o.arg.name == "search_path"
-               for o in options or ())
+    """SET search_path = … with `pg_temp`, if listed, last: PostgreSQL searches the
+    temporary schema first when it is not listed, and where it is listed (`audit`'s SEC103
+    applies the same rule to the catalog)."""
+    for o in options or ():
+        if (isinstance(o, ast.DefElem) and o.defname == "set"
+                and isinstance(o.arg, ast.VariableSetStmt) and o.arg.name == "search_path"):
+            entries = [str(getattr(getattr(a, "val", a), "sval", "")).lower() for a in o.arg.args or ()]
+            return "pg_temp" not in entries[:-1]
+    return False
 
 
 def _function_name(names: Any) -> str:
@@ -145,8 +151,9 @@ class SecurityDefinerSearchPath(Rule):
         name = _function_name(node.funcname)
         if _sets_search_path(node.options) or self._fixed_later(ctx, name):
             return
-        yield Finding(f"SECURITY DEFINER function {name} has no fixed search_path: a caller can "
-                      "shadow the objects it uses and run code with its owner's rights")
+        yield Finding(f"SECURITY DEFINER function {name} has no fixed search_path (or lists pg_temp "
+                      "before the end): a caller can shadow the objects it uses and run code with "
+                      "its owner's rights")
 
     def _fixed_later(self, ctx: StatementContext, name: str) -> bool:
         """A later `ALTER FUNCTION name ... SET search_path` in the same file fixes it."""

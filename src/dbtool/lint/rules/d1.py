@@ -13,33 +13,36 @@ from collections.abc import Iterator
 
 from dbtool.errors import SourceLocation
 from dbtool.lint.context import FileContext, StatementContext
-from dbtool.lint.framework import D1, SQLITE_DIALECTS, Finding, Rule, Scope, Severity, register
-from dbtool.rules import D1_PRAGMAS, MAX_COLUMNS, MAX_STATEMENT_BYTES, MAX_STATEMENTS
+from dbtool.lint.framework import D1, Finding, Rule, Scope, Severity, register
+from dbtool.rules import (
+    D1_PRAGMAS,
+    MAX_COLUMNS,
+    MAX_STATEMENT_BYTES,
+    MAX_STATEMENTS,
+    TRANSACTION_CONTROL,
+)
 
 
 @register
 class TransactionControl(Rule):
     code = "D101"
     name = "transaction-control"
-    summary = "BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE inside a migration"
-    help = ("remove it: D1 runs each migration file as one transaction (and so does dbtool on "
-            "SQLite); wrangler's local apply strips one BEGIN/COMMIT pair, so it passes locally "
-            "and fails remotely")
+    summary = "BEGIN, COMMIT, END, ROLLBACK, SAVEPOINT or RELEASE inside a D1 migration"
+    help = ("remove it: D1 runs each migration file as one transaction; wrangler's local apply "
+            "strips one BEGIN/COMMIT pair, so it passes locally and fails remotely")
     severity = Severity.ERROR
-    dialects = SQLITE_DIALECTS
+    dialects = D1  # SQLite and Postgres: TX101 (in transactional files)
     engine = True
+    refusal = "D1 rule"
+    prefilter = TRANSACTION_CONTROL
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         facts = ctx.sqlite
         if facts.kind != "transaction":
             return
         words = " ".join(t.value for t in facts.tokens[:2] if t.kind == "word")
-        if ctx.dialect == "d1":
-            yield Finding(f"transaction control ({words}) is rejected by D1 — D1 runs each "
-                          "migration as one transaction; remove it")
-        elif ctx.file.transactional:
-            yield Finding(f"transaction control ({words}) fails: dbtool runs each file in its own "
-                          "transaction", help="remove it, or mark the file -- dbtool:no-transaction")
+        yield Finding(f"transaction control ({words}) is rejected by D1 — D1 runs each "
+                      "migration as one transaction; remove it")
 
 
 @register
@@ -51,6 +54,7 @@ class AttachDetach(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.sqlite.kind in ("attach", "detach"):
@@ -66,6 +70,7 @@ class PragmaNotAllowed(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         facts = ctx.sqlite
@@ -102,6 +107,7 @@ class TemporaryObject(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         facts = ctx.sqlite
@@ -120,6 +126,7 @@ class ReservedName(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         for name, offset in ctx.sqlite.created_names:
@@ -136,6 +143,7 @@ class StatementTooLarge(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         size = len(ctx.statement.sql.encode("utf-8"))
@@ -152,6 +160,7 @@ class TooManyColumns(Rule):
     severity = Severity.ERROR
     dialects = D1
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         facts = ctx.sqlite
@@ -197,6 +206,7 @@ class NoTransactionOnD1(Rule):
     dialects = D1
     scope = Scope.FILE
     engine = True
+    refusal = "D1 rule"
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         if ctx.file.transactional:

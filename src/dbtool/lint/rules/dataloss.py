@@ -24,6 +24,7 @@ from dbtool.lint.framework import (
 from dbtool.lint.pg_syntax import qualname, type_name
 from dbtool.lint.pgast import ast
 from dbtool.lint.rules.types import is_widening, render_type
+from dbtool.rules import TABLE_DROP
 
 
 def dropped_tables(ctx: StatementContext) -> list[tuple[str, int]]:
@@ -96,6 +97,8 @@ class CascadingDrop(Rule):
     severity = Severity.ERROR
     dialect_severity = {"sqlite": Severity.WARNING}
     dialects = SQLITE_DIALECTS
+    silent_loss = True  # the child rows are never named by the file: migrate refuses it
+    prefilter = TABLE_DROP
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         for table, offset in dropped_tables(ctx):
