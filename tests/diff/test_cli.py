@@ -1,0 +1,225 @@
+"""`dbtool diff` as a user meets it: refusals, renames, dry runs, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from dbtool.snapshot import load
+from tests.diff.support import (
+    SqliteRows,
+    assert_rows_kept,
+    dbtool,
+    edit_snapshot,
+    fill,
+    make_project,
+    snapshot_rows,
+)
+from tests.helpers import run_dbtool
+
+
+def _api(tmp_path: Path) -> Path:
+    return make_project(tmp_path, "api")
+
+
+def _files(project: Path) -> list[str]:
+    return sorted(p.name for p in (project / "migrations" / "api").glob("*.sql"))
+
+
+def _rename_column(table: str, old: str, new: str):
+    def edit(doc: dict[str, Any]) -> None:
+        columns = doc["tables"][table]["columns"]
+        doc["tables"][table]["columns"] = {new if k == old else k: v for k, v in columns.items()}
+    return edit
+
+
+def test_nothing_to_do_is_exit_0_and_writes_nothing(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    before = _files(project)
+    proc = dbtool(project, "diff", "api", "noop")
+    assert proc.returncode == 0, proc.stderr
+    assert "nothing to do" in proc.stdout
+    assert _files(project) == before
+
+
+def test_a_dropped_column_is_refused_without_allow_drop(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    edit_snapshot(project, "api", lambda d: d["tables"]["users"]["columns"].pop("last_login_at"))
+    before = _files(project)
+    refused = dbtool(project, "diff", "api", "drop last login")
+    assert refused.returncode == 1
+    assert "destructive" in refused.stdout and "--allow-drop" in refused.stdout
+    assert _files(project) == before
+    allowed = dbtool(project, "diff", "api", "drop last login", "--allow-drop")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    new = (project / "migrations" / "api" / "0011_drop_last_login.sql").read_text()
+    assert "ALTER TABLE users DROP COLUMN last_login_at" in new
+    assert "-- dbtool:lint-ignore DL103 " in new
+    assert dbtool(project, "check", "api").returncode == 0
+
+
+def test_drop_plus_add_of_the_same_type_asks_for_rename(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    edit_snapshot(project, "api", _rename_column("users", "display_name", "full_name"))
+    proc = dbtool(project, "diff", "api", "full name")
+    assert proc.returncode == 1
+    assert "--rename users.display_name=full_name" in proc.stdout
+    assert "never guesses" in proc.stdout
+
+
+def test_rename_column_keeps_the_values(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    db = tmp_path / "api.db"
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    schema = load(project / "schemas" / "api.yaml").schema
+    rows = SqliteRows(db)
+    fill(rows, schema, random.Random(7))
+    before = snapshot_rows(rows, schema)
+    rows.close()
+    edit_snapshot(project, "api", _rename_column("users", "display_name", "full_name"))
+    proc = dbtool(project, "diff", "api", "full name", "--rename", "users.display_name=full_name")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = (project / "migrations" / "api" / "0011_full_name.sql").read_text()
+    assert "ALTER TABLE users RENAME COLUMN display_name TO full_name" in text
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    rows = SqliteRows(db)
+    after = snapshot_rows(rows, load(project / "schemas" / "api.yaml").schema)
+    rows.close()
+    for key, row in before["users"].items():
+        assert after["users"][key]["full_name"] == row["display_name"]
+    assert dbtool(project, "check", "api").returncode == 0
+
+
+def test_rename_table_with_children(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+
+    def rename(doc: dict[str, Any]) -> None:
+        doc["tables"]["members"] = doc["tables"].pop("users")
+        for table in doc["tables"].values():
+            for fk in table.get("foreign_keys", []):
+                if fk["ref_table"] == "users":
+                    fk["ref_table"] = "members"
+        for trigger in doc.get("triggers", []):
+            if trigger["table"] == "users":
+                trigger["table"] = "members"
+                trigger["body"] = trigger["body"].replace("UPDATE users", "UPDATE members")
+        doc["tables"]["members"]["indexes"] = {"idx_members_role": {"columns": ["role"]}}
+
+    edit_snapshot(project, "api", rename)
+    guessed = dbtool(project, "diff", "api", "members")
+    assert guessed.returncode == 1 and "--rename users=members" in guessed.stdout
+    proc = dbtool(project, "diff", "api", "members", "--rename", "users=members")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "ALTER TABLE users RENAME TO members" in (project / "migrations" / "api" / "0011_members.sql").read_text()
+    assert dbtool(project, "check", "api").returncode == 0
+
+
+def test_dry_run_prints_and_writes_nothing(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    edit_snapshot(project, "api", lambda d: d["tables"]["users"]["columns"].update(
+        {"nickname": {"type": "TEXT", "nullable": True}}))
+    before = _files(project)
+    proc = dbtool(project, "diff", "api", "nickname", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    assert "ALTER TABLE users ADD COLUMN nickname TEXT;" in proc.stdout
+    assert "dry run: not written" in proc.stdout
+    assert _files(project) == before
+
+
+def test_json_gives_changes_operations_statements_and_target_files(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    edit_snapshot(project, "api", lambda d: d["tables"]["users"]["indexes"].update(
+        {"idx_users_email_role": {"columns": ["email", "role"], "unique": True}}))
+    proc = dbtool(project, "diff", "api", "email role", "--format", "json", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    plan = json.loads(proc.stdout)
+    assert plan["status"] == "dry-run"
+    assert [c["object_type"] for c in plan["changes"]] == ["index"]
+    (file,) = plan["files"]
+    assert file["name"] == "0011_email_role.sql" and file["transaction"] is True
+    assert [op["op"] for op in file["operations"]] == ["create_index"]
+    assert file["statements"] == ["CREATE UNIQUE INDEX idx_users_email_role ON users (email, role)"]
+
+
+def test_a_new_not_null_column_needs_a_value(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    db = tmp_path / "api.db"
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    rows = SqliteRows(db)
+    fill(rows, load(project / "schemas" / "api.yaml").schema, random.Random(3))
+    rows.close()
+    edit_snapshot(project, "api", lambda d: d["tables"]["users"]["columns"].update(
+        {"locale": {"type": "TEXT", "nullable": False}}))
+    refused = dbtool(project, "diff", "api", "locale")
+    assert refused.returncode == 1 and "--fill users.locale=SQL" in refused.stdout
+    proc = dbtool(project, "diff", "api", "locale", "--fill", "users.locale='en'")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    conn = SqliteRows(db).conn
+    assert {r[0] for r in conn.execute("SELECT locale FROM users")} == {"en"}
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    for args in (("diff", "api"), ("diff", "api", "x", "--rename", "nonsense"),
+                 ("diff", "api", "x", "--rename", "nope=other"), ("diff", "--from", "sqlite:///a.db"),
+                 ("diff", "api", "x", "--fill", "users.locale")):
+        proc = dbtool(project, *args)
+        assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_check_on_an_edited_snapshot_names_dbtool_diff(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+    edit_snapshot(project, "api", lambda d: d["tables"]["users"]["columns"].update(
+        {"nickname": {"type": "TEXT", "nullable": True}}))
+    proc = dbtool(project, "check", "api")
+    assert proc.returncode == 1
+    assert "dbtool diff api NAME" in proc.stdout and "dbtool snapshot api" in proc.stdout
+
+
+def test_wrangler_configured_folder_gets_the_file(tmp_path: Path) -> None:
+    from tests.cli.test_d1_service_commands import project as wrangler_project
+
+    worker = wrangler_project(tmp_path)
+    assert run_dbtool("snapshot", "api", cwd=tmp_path).returncode == 0
+    edit_snapshot(tmp_path, "api", lambda d: d["tables"]["users"]["columns"].update(
+        {"nickname": {"type": "TEXT", "nullable": True}}))
+    proc = run_dbtool("diff", "api", "nickname", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (worker / "db" / "migrations" / "0003_nickname.sql").exists()
+    assert run_dbtool("check", "api", cwd=tmp_path).returncode == 0
+
+
+def test_help_has_examples_and_exit_codes() -> None:
+    proc = run_dbtool("diff", "--help")
+    assert proc.returncode == 0
+    assert "Examples:" in proc.stdout and "Exit codes" in proc.stdout and "--allow-drop" in proc.stdout
+
+
+def test_rows_survive_a_rebuild_with_a_pk_change(tmp_path: Path) -> None:
+    """sync_metadata: its primary key moves from user_id to (user_id, last_device_id)."""
+    project = _api(tmp_path)
+    db = tmp_path / "api.db"
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    schema = load(project / "schemas" / "api.yaml").schema
+    rows = SqliteRows(db)
+    fill(rows, schema, random.Random(11))
+    rows.conn.execute("UPDATE sync_metadata SET last_device_id = 'd-' || user_id")
+    before = snapshot_rows(rows, schema)
+    rows.close()
+
+    def edit(doc: dict[str, Any]) -> None:
+        doc["tables"]["sync_metadata"]["primary_key"] = {"columns": ["user_id", "last_device_id"]}
+    edit_snapshot(project, "api", edit)
+    proc = dbtool(project, "diff", "api", "device key")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert dbtool(project, "migrate", "api", "--url", f"sqlite:///{db}").returncode == 0
+    rows = SqliteRows(db)
+    after = snapshot_rows(rows, load(project / "schemas" / "api.yaml").schema)
+    rows.close()
+    rekey = {t: {(r["user_id"], r["last_device_id"]) if t == "sync_metadata" else k: r for k, r in v.items()}
+             for t, v in before.items()}
+    assert_rows_kept(rekey, after)
