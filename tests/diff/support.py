@@ -90,7 +90,9 @@ def _number(text: str) -> int | float:
     return float(text) if "." in text else int(text)
 
 
-def value_for(column: Column, rng: random.Random, n: int, enums: dict[str, list[str]]) -> Any:
+def value_for(column: Column, rng: random.Random, n: int, enums: dict[str, list[str]],
+              keyed: bool = False) -> Any:
+    """A value of the column's type; `keyed` (primary key or unique): distinct per row."""
     t = column.type.lower()
     if t in enums:
         return rng.choice(enums[t])
@@ -107,7 +109,7 @@ def value_for(column: Column, rng: random.Random, n: int, enums: dict[str, list[
     if t.startswith(("numeric", "decimal", "real", "double", "float")) or "real" in t or "floa" in t:
         return round(rng.uniform(1, 5), 2)
     if "int" in t or t.startswith("serial"):
-        return rng.randint(1, 5) if n < 0 else n + 1
+        return n + 1 if keyed else rng.randint(0, 100)
     if "bytea" in t or t == "blob":
         return bytes([rng.randint(0, 255) for _ in range(4)])
     if "inet" in t:
@@ -124,6 +126,8 @@ def generate_row(table: Table, rng: random.Random, n: int, parents: dict[str, li
     allowed = allowed_values(table)
     row: dict[str, Any] = {}
     pk = set(table.primary_key.columns) if table.primary_key else set()
+    keyed = pk | {c for u in table.uniques for c in u.columns} | {
+        c.name for i in table.indexes if i.unique for c in i.columns if not c.expression}
     for column in table.columns:
         if column.generated or column.identity in ("SERIAL", "ALWAYS", "BY DEFAULT", "AUTOINCREMENT"):
             continue
@@ -134,7 +138,7 @@ def generate_row(table: Table, rng: random.Random, n: int, parents: dict[str, li
         elif column.nullable and column.name not in pk and rng.random() < 0.15:
             row[column.name] = None
         else:
-            row[column.name] = value_for(column, rng, n, enums)
+            row[column.name] = value_for(column, rng, n, enums, column.name in keyed)
     for fk in table.foreign_keys:
         rows = parents.get(fk.ref_key) or []
         nullable = all(table.column(c) and table.column(c).nullable for c in fk.columns)
@@ -218,21 +222,29 @@ class PostgresRows:
         self.conn.close()
 
 
-def fill(db: Any, schema: Schema, rng: random.Random, per_table: int = 6) -> dict[str, int]:
-    """Insert up to `per_table` rows into every table, parents first; returns counts."""
+def fill(db: Any, schema: Schema, rng: random.Random, per_table: int = 6,
+         outside: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, int]:
+    """Insert up to `per_table` rows into every table, parents first; returns counts.
+    `outside` gives rows of referenced tables outside the schema (Supabase's auth.users)."""
     enums = {e.name.lower(): list(e.values) for e in schema.enums}
-    parents: dict[str, list[dict[str, Any]]] = {}
+    parents: dict[str, list[dict[str, Any]]] = dict(outside or {})
     counts: dict[str, int] = {}
-    for table in order_tables(schema):
-        made: list[dict[str, Any]] = []
-        for n in range(per_table * 4):
-            if len(made) >= per_table:
-                break
-            got = db.insert(table, generate_row(table, rng, n, parents, enums))
-            if got is not None:
-                made.append(got)
-        parents[table.key] = made
-        counts[table.key] = len(made)
+    tables = order_tables(schema)
+    for _ in range(2):  # a second pass for tables a foreign-key cycle left empty
+        for table in tables:
+            made: list[dict[str, Any]] = list(db.dump(table))  # rows triggers already made
+            if counts.get(table.key):
+                parents[table.key] = made
+                continue
+            target = len(made) + per_table
+            for n in range(per_table * 4):
+                if len(made) >= target:
+                    break
+                got = db.insert(table, generate_row(table, rng, n + len(made), parents, enums))
+                if got is not None:
+                    made.append(got)
+            parents[table.key] = made
+            counts[table.key] = len(made)
     return counts
 
 

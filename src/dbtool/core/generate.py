@@ -276,6 +276,7 @@ def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> Di
     from dbtool.plan import make_plan, render_plan
     from dbtool.urls import parse_url
 
+    options = replace(options, desired="the --to database")
     a, b = parse_url(source), parse_url(target)
     dialect = dialect or a.dialect
     if dialect != b.dialect and {dialect, b.dialect} != {"sqlite", "d1"}:

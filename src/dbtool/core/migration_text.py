@@ -59,8 +59,8 @@ LINT_REASONS: dict[type, dict[str, Any]] = {
         "DL107": "the snapshot narrows this type; allowed with --allow-drop"},
     ops.RenameTable: {"BC101": "renamed with --rename: running code must use the new name"},
     ops.RenameColumn: {"BC102": "renamed with --rename: running code must use the new name"},
-    ops.SetNullable: {"PG105": "written with --no-lock-safe: SET NOT NULL scans the table under "
-                               "its lock"},
+    ops.SetNullable: {"PG105": lambda op: None if op.via_check else (
+        "written with --no-lock-safe: SET NOT NULL scans the table under its lock")},
     ops.CreateIndex: {"PG101": "written with --no-lock-safe: the build blocks writes to the table"},
     ops.AddConstraint: {"PG103": "written with --no-lock-safe: validation blocks writes",
                         "PG104": "written with --no-lock-safe: validation blocks writes"},

@@ -86,6 +86,9 @@ class NullSchema:
     def indexes(self, table: str) -> list:
         return []
 
+    def has_valid_not_null_check(self, table: str, column: str) -> bool:
+        return False
+
 
 @dataclass
 class StatementContext:

@@ -22,6 +22,8 @@ from dbtool.model import (
     Index,
     Policy,
     PrimaryKey,
+    Publication,
+    Sequence,
     Table,
     Trigger,
     UniqueConstraint,
@@ -167,9 +169,12 @@ class SetColumnDefault(Op):
 
 @dataclass(frozen=True, slots=True)
 class SetNullable(Op):
+    """`via_check`: SET NOT NULL after a validated CHECK (col IS NOT NULL), so no scan."""
+
     table: str
     column: str
     nullable: bool
+    via_check: bool = False
 
     def describe(self) -> str:
         verb = "drop NOT NULL" if self.nullable else "set NOT NULL"
@@ -347,6 +352,7 @@ class AddEnumValue(Op):
     enum: Enum
     value: str
     after: str | None = None
+    before: str | None = None
 
     def describe(self) -> str:
         return f"add value {self.value!r} to enum {self.enum.key}"
@@ -358,6 +364,38 @@ class DropEnum(Op):
 
     def describe(self) -> str:
         return f"drop enum {self.enum.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSequence(Op):
+    sequence: Sequence
+
+    def describe(self) -> str:
+        return f"create sequence {self.sequence.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropSequence(Op):
+    sequence: Sequence
+
+    def describe(self) -> str:
+        return f"drop sequence {self.sequence.key}"
+
+
+@dataclass(frozen=True, slots=True)
+class CreatePublication(Op):
+    publication: Publication
+
+    def describe(self) -> str:
+        return f"create publication {self.publication.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class DropPublication(Op):
+    publication: Publication
+
+    def describe(self) -> str:
+        return f"drop publication {self.publication.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,14 +480,16 @@ class PublishTable(Op):
 
 
 @dataclass(frozen=True, slots=True)
-class SetLockTimeout(Op):
-    """`value` None resets it; `local` scopes it to the file's transaction."""
+class SetSetting(Op):
+    """A Postgres session setting; `value` None resets it, `local` scopes it to the file's
+    transaction (lock_timeout first, so no statement waits behind a long lock)."""
 
+    name: str
     value: str | None
     local: bool = False
 
     def describe(self) -> str:
-        return f"lock_timeout {self.value}" if self.value else "reset lock_timeout"
+        return f"set {self.name} = {self.value}" if self.value is not None else f"reset {self.name}"
 
 
 @dataclass(frozen=True, slots=True)

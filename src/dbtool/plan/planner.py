@@ -93,15 +93,15 @@ class Planner:
         for table in layout.dropped_tables:
             twin = _similar_table(table, layout.new_tables)
             if twin is not None:
-                self._rename_or_drop(f"table {table.key} is gone from the snapshot and table "
-                                     f"{twin.key} is new", f"--rename {table.key}={twin.key}")
+                self._rename_or_drop(f"table {table.key} is gone from {self.options.desired} and "
+                                     f"table {twin.key} is new", f"--rename {table.key}={twin.key}")
             elif not allow:
-                self.refuse("destructive", f"the snapshot drops table {table.key} and every row in it",
-                            DESTRUCTIVE_HINT)
+                self.refuse("destructive", f"{self.options.desired} drops table {table.key} and every "
+                            "row in it", DESTRUCTIVE_HINT)
             for other in self.desired.tables:
                 if other.key not in new_keys and any(fk.ref_key == table.key for fk in other.foreign_keys):
                     self.refuse("unsupported", f"table {other.key} still references {table.key}, "
-                                "which the snapshot drops", "remove or change that foreign key too")
+                                f"which {self.options.desired} drops", "remove or change that foreign key too")
         for delta in layout.deltas.values():
             self._column_safety(delta)
 
@@ -114,8 +114,8 @@ class Planner:
                                      f"{delta.key}.{twin.name} is new",
                                      f"--rename {delta.key}.{column.name}={twin.name}")
             elif not allow:
-                self.refuse("destructive", f"the snapshot drops column {delta.key}.{column.name} "
-                            "and its values", DESTRUCTIVE_HINT)
+                self.refuse("destructive", f"{self.options.desired} drops column "
+                            f"{delta.key}.{column.name} and its values", DESTRUCTIVE_HINT)
         for change in delta.changed_columns:
             if (change.old.nullable and not change.new.nullable
                     and self.options.fill(delta.key, change.new.name) is None):

@@ -60,6 +60,7 @@ class PlanOptions:
     fills: tuple[Fill, ...] = ()
     lock_safe: bool = True
     lock_timeout: str = "5s"
+    desired: str = "the snapshot"  # how messages name the desired state
 
     def fill(self, table: str, column: str) -> str | None:
         return next((f.value for f in self.fills if f.table == table and f.column == column), None)

@@ -57,7 +57,8 @@ class Renderer:
     # -- helpers -------------------------------------------------------------------
 
     def compile(self, construct: Any) -> str:
-        return str(construct.compile(dialect=self.engine)).replace("\t", "    ").strip()
+        text = str(construct.compile(dialect=self.engine)).replace("\t", "    ")
+        return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
     def alter(self, action: Callable[[Any], None]) -> list[str]:
         """Statements Alembic writes for `action(op)` in offline mode."""
