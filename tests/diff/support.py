@@ -168,6 +168,7 @@ class SqliteRows:
     def __init__(self, path: Path) -> None:
         self.conn = sqlite3.connect(path, isolation_level=None)
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.conn.execute("PRAGMA synchronous = OFF")  # test rows: no fsync per insert
 
     def insert(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
         cols = list(row)
@@ -194,6 +195,7 @@ class PostgresRows:
         import psycopg
 
         self.conn = psycopg.connect(url, autocommit=True)
+        self.conn.execute("SET synchronous_commit = off")  # test rows: no WAL flush per insert
 
     def insert(self, table: Table, row: dict[str, Any]) -> dict[str, Any] | None:
         import psycopg

@@ -223,3 +223,22 @@ def test_rows_survive_a_rebuild_with_a_pk_change(tmp_path: Path) -> None:
     rekey = {t: {(r["user_id"], r["last_device_id"]) if t == "sync_metadata" else k: r for k, r in v.items()}
              for t, v in before.items()}
     assert_rows_kept(rekey, after)
+
+
+def test_a_d1_plan_over_100_statements_is_split_into_files(tmp_path: Path) -> None:
+    project = _api(tmp_path)
+
+    def many_tables(doc: dict[str, Any]) -> None:
+        for n in range(60):
+            doc["tables"][f"bulk_{n:02d}"] = {
+                "columns": {"id": {"type": "TEXT", "nullable": True}, "v": {"type": "TEXT", "nullable": True}},
+                "primary_key": {"columns": ["id"]},
+                "indexes": {f"idx_bulk_{n:02d}_v": {"columns": ["v"]}},
+            }
+    edit_snapshot(project, "api", many_tables)
+    proc = dbtool(project, "diff", "api", "bulk tables", "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    files = json.loads(proc.stdout)["files"]
+    assert [f["name"] for f in files] == ["0011_bulk_tables.sql", "0012_bulk_tables_part_2.sql"]
+    assert all(len(f["statements"]) <= 100 for f in files)
+    assert dbtool(project, "check", "api").returncode == 0

@@ -53,6 +53,7 @@ class Planner:
         self.layout = self._layout(changes)
         self._check_safety()
         self._check_supported()
+        self._check_references()
         if self.refusals:
             return Plan(refusals=self.refusals, notices=self.notices)
         files = [f for f in self.build() if f.operations] if changes or self.rename_ops else []
@@ -148,6 +149,17 @@ class Planner:
                             "write this part of the migration by hand (`dbtool new`), "
                             "then `dbtool diff` the rest")
 
+    def _check_references(self) -> None:
+        """Every foreign key of the desired schema references a key of its parent (both
+        engines refuse or break on anything else)."""
+        for table in self.desired.tables:
+            for fk in table.foreign_keys:
+                parent = self.desired.table(fk.ref_key)
+                if parent is not None and set(fk.ref_columns) not in _keys(parent):
+                    self.refuse("invalid", f"foreign key {table.key} ({', '.join(fk.columns)}) references "
+                                f"{fk.ref_key} ({', '.join(fk.ref_columns)}), which is not its primary "
+                                "key or a unique constraint", f"fix {self.options.desired}")
+
     def refuse(self, code: str, message: str, hint: str = "") -> None:
         self.refusals.append(Refusal(code, message, hint))
 
@@ -192,6 +204,15 @@ class Planner:
 
 _NON_TABLE = {ObjectType.VIEW, ObjectType.TRIGGER, ObjectType.FUNCTION, ObjectType.ENUM,
               ObjectType.SEQUENCE, ObjectType.EXTENSION, ObjectType.PUBLICATION}
+
+
+def _keys(table: Table) -> list[set[str]]:
+    keys = [set(u.columns) for u in table.uniques]
+    if table.primary_key is not None:
+        keys.append(set(table.primary_key.columns))
+    keys += [{c.name for c in i.columns} for i in table.indexes
+             if i.unique and i.where is None and not any(c.expression for c in i.columns)]
+    return keys
 
 
 def needs_value(column: Column) -> bool:

@@ -97,9 +97,8 @@ class PostgresPlanner(Planner):
         triggers = self.dependent_triggers({t.key for t in self.layout.dropped_tables})
         self.first += [ops.DropPolicy(k, p) for k, d in sorted(deltas.items()) for p in d.dropped_policies]
         self.first += [ops.DropTrigger(t) for t in triggers] + [ops.DropView(v) for v in views]
+        self.first += self.rename_ops  # the other operations name tables as they are after it
         self._constraint_drops(deltas)
-        self.first += self.rename_ops
-        self._table_drops()
         self._new_tables()
         for _, delta in sorted(deltas.items()):
             self._columns(delta)
@@ -232,9 +231,11 @@ class PostgresPlanner(Planner):
             self.first += [ops.CreatePolicy(table.key, p) for p in table.policies]
 
     def _constraint_drops(self, deltas: dict[str, TableDelta]) -> None:
-        """Foreign keys first (they depend on the keys they reference), then the rest."""
+        """Foreign keys first, then the dropped tables (their keys reference the rest), then
+        the other constraints: a primary key or unique goes once nothing references it."""
         fks = [(k, c) for k, d in sorted(deltas.items()) for c in d.dropped if isinstance(c, ForeignKey)]
         self.first += [ops.DropConstraint(k, c) for k, c in fks]
+        self._table_drops()
         for key, delta in sorted(deltas.items()):
             self.first += [ops.DropConstraint(key, c) for c in delta.dropped if not isinstance(c, ForeignKey)]
             if delta.pk_changed and delta.old.primary_key is not None:

@@ -103,7 +103,7 @@ def _rename_column(current: Schema, desired: Schema, key: str, rename: Rename) -
     if wanted.column(old) is not None:
         raise UsageError(f"--rename {rename}: the snapshot still declares {key}.{old}",
                          hint="a renamed column leaves its old name")
-    renamed = _rename_in_table(table, old, new)
+    renamed = rename_in_table(table, old, new)
     tables = tuple(renamed if t.key == key else _rename_references(t, key, old, new)
                    for t in current.tables)
     triggers = tuple(_rename_in_trigger(t, key, old, new) for t in current.triggers)
@@ -114,7 +114,7 @@ def _cols(columns: tuple[str, ...], old: str, new: str) -> tuple[str, ...]:
     return tuple(new if c == old else c for c in columns)
 
 
-def _rename_in_table(t: Table, old: str, new: str) -> Table:
+def rename_in_table(t: Table, old: str, new: str) -> Table:
     def expr(sql: str | None) -> str | None:
         return rename_identifier(sql, old, new)
 

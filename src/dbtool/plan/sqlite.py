@@ -47,6 +47,8 @@ from dbtool.plan.ops import (
     Op,
     RebuildTables,
     RebuiltTable,
+    RenameColumn,
+    RenameTable,
 )
 from dbtool.plan.planner import Planner
 from dbtool.plan.renames import mentions
@@ -150,21 +152,20 @@ class SqlitePlanner(Planner):
         touched = group | altered | dropped | _renamed(self.rename_ops)
         views = self.dependent_views(touched)
         triggers = self.dependent_triggers(touched)
-        head: list[Op] = [DropView(v) for v in views] + [DropTrigger(t) for t in triggers]
-        head += [DropIndex(k, i) for k, d in sorted(deltas.items()) if k not in group for i in d.dropped_indexes]
-        head += self.rename_ops
+        units: list[list[Op]] = [[DropView(v)] for v in views] + [[DropTrigger(t)] for t in triggers]
+        units += [[DropIndex(k, i)] for k, d in sorted(deltas.items()) if k not in group for i in d.dropped_indexes]
+        units += [[op] for op in self.rename_ops]
         early, late = self._table_drops(group)
-        head += early
-        body = self._column_ops(deltas, group)
-        rebuild = self._rebuild(deltas, group)
-        tail: list[Op] = list(late)
-        tail += [op for t in layout.new_tables for op in self._create(t)]
-        tail += [CreateIndex(k, i) for k in sorted(group) for i in deltas[k].new.indexes]
-        tail += [CreateIndex(k, i) for k, d in sorted(deltas.items()) if k not in group for i in d.added_indexes]
-        tail += [CreateTrigger(t) for t in self.triggers_to_create(triggers, group)]
-        tail += [CreateView(v) for v in self.views_to_create(views)]
+        units += [[op] for op in early] + [[op] for op in self._column_ops(deltas, group)]
+        units += [self._create(t) for t in layout.new_tables]  # a rebuilt table may reference one
+        for rebuild in self._rebuild(deltas, group):  # with its indexes: never a file without them
+            units.append([rebuild, *(CreateIndex(t.new.key, i) for t in rebuild.tables for i in t.new.indexes)])
+        units += [[op] for op in late]
+        units += [[CreateIndex(k, i)] for k, d in sorted(deltas.items()) if k not in group for i in d.added_indexes]
+        units += [[CreateTrigger(t)] for t in self.triggers_to_create(triggers, group)]
+        units += [[CreateView(v)] for v in self.views_to_create(views)]
         prelude: list[Op] = [DeferForeignKeys()] if group or dropped else []
-        return self._files(prelude, head + body, rebuild, tail)
+        return self._files(prelude, units)
 
     def _table_drops(self, group: set[str]) -> tuple[list[Op], list[Op]]:
         """Dropped tables, children first; those a surviving table references now go after
@@ -189,15 +190,46 @@ class SqlitePlanner(Planner):
             ops += [DropColumn(key, c) for c in delta.dropped_columns]
         return ops
 
-    def _rebuild(self, deltas: dict[str, TableDelta], group: set[str]) -> list[Op]:
-        if not group:
-            return []
-        members = order_parents_first([deltas[k].new for k in group])
-        rebuilt = tuple(RebuiltTable(deltas[t.key].old, t, self._mapping(deltas[t.key])) for t in members)
-        outside = any(fk.ref_key in group for t in self.current.tables
-                      if t.key not in group and self.desired.table(t.key) is not None
-                      for fk in t.foreign_keys)
-        return [RebuildTables(rebuilt, "copy" if outside else "rename")]
+    def _rebuild(self, deltas: dict[str, TableDelta], group: set[str]) -> list[RebuildTables]:
+        """One RebuildTables per connected part of the group (tables linked by a foreign
+        key, now or after): independent parts can go to different files."""
+        out: list[RebuildTables] = []
+        for part in self._components(group):
+            members = order_parents_first([deltas[k].new for k in part])
+            rebuilt = tuple(RebuiltTable(deltas[t.key].old, t, self._mapping(deltas[t.key])) for t in members)
+            outside = any(fk.ref_key in part for t in self._outside(group) for fk in t.foreign_keys)
+            out.append(RebuildTables(rebuilt, "copy" if outside else "rename"))
+        return out
+
+    def _outside(self, group: set[str]) -> list[Table]:
+        """Tables outside the group that exist while it is rebuilt (new tables are created
+        first), as they are then: a reference from one of them pins the group's table names."""
+        surviving = [t for t in self.current.tables if t.key not in group and self.desired.table(t.key)]
+        return surviving + self.layout.new_tables
+
+    def _components(self, group: set[str]) -> list[list[str]]:
+        links: dict[str, set[str]] = {k: set() for k in group}
+        for schema in (self.current, self.desired):
+            for key in group:
+                table = schema.table(key)
+                for fk in table.foreign_keys if table else ():
+                    if fk.ref_key in group and fk.ref_key != key:
+                        links[key].add(fk.ref_key)
+                        links[fk.ref_key].add(key)
+        parts: list[list[str]] = []
+        seen: set[str] = set()
+        for start in sorted(group):
+            if start in seen:
+                continue
+            part, todo = [], [start]
+            while todo:
+                key = todo.pop()
+                if key not in seen:
+                    seen.add(key)
+                    part.append(key)
+                    todo += sorted(links[key] - seen)
+            parts.append(sorted(part))
+        return parts
 
     def _mapping(self, delta: TableDelta) -> tuple[ColumnCopy, ...]:
         """Each new column and the expression over the old row that fills it."""
@@ -221,21 +253,22 @@ class SqlitePlanner(Planner):
 
     # -- files ---------------------------------------------------------------------------
 
-    def _files(self, prelude: list[Op], head: list[Op], rebuild: list[Op], tail: list[Op]) -> list[PlanFile]:
-        ops = prelude + head + rebuild + tail
+    def _files(self, prelude: list[Op], units: list[list[Op]]) -> list[PlanFile]:
+        """One file, or on D1 as many as its statement limit needs, split between units."""
+        ops = prelude + [op for unit in units for op in unit]
         limit = self.max_statements
         if limit is None or sum(statement_count(op) for op in ops) <= limit:
             return [PlanFile(tuple(ops))]
-        units = [[op] for op in head] + [rebuild] + [[op] for op in tail]
         files: list[list[Op]] = [[]]
-        for unit in (u for u in units if u):
+        for unit in units:
             size = sum(statement_count(op) for op in unit)
             current = sum(statement_count(op) for op in prelude + files[-1])
             if files[-1] and current + size > limit:
                 files.append([])
             files[-1] += unit
         self.notices.append(f"the plan needs more than {limit} statements, D1's limit per file: "
-                            f"it is split into {len(files)} files, applied in order")
+                            f"it is split into {len(files)} files, applied in order (views and "
+                            "triggers it recreates come back in the last one)")
         return [PlanFile(tuple(prelude + f), part=f"part {n}" if n > 1 else "")
                 for n, f in enumerate(files, 1)]
 
@@ -259,10 +292,14 @@ def statement_count(op: Op) -> int:
 
 
 def _renamed(ops: list[Op]) -> set[str]:
+    """Tables a rename touches: both names of a renamed table, the table of a renamed column."""
     names: set[str] = set()
     for op in ops:
-        names |= {getattr(op, "old", ""), getattr(op, "new", ""), getattr(op, "table", "")}
-    return names - {""}
+        if isinstance(op, RenameTable):
+            names |= {op.old, op.new}
+        elif isinstance(op, RenameColumn):
+            names.add(op.table)
+    return names
 
 
 def _quote(name: str) -> str:

@@ -70,7 +70,7 @@ class PlanOptions:
 class Refusal:
     """Why a plan cannot be written; `code` is stable for scripts."""
 
-    code: str  # destructive | rename | needs-value | unsupported | too-large | residue | lint | failed
+    code: str  # destructive | rename | needs-value | unsupported | invalid | residue | lint | failed
     message: str
     hint: str = ""
 
