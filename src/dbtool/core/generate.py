@@ -21,7 +21,7 @@ from typing import Any
 
 from dbtool.config import Project, Service
 from dbtool.core.migration_text import FileText, build_text, lint_reason
-from dbtool.errors import ConfigError, DbtoolError, UsageError
+from dbtool.errors import ConfigError, ConnectionFailed, DbtoolError, UsageError
 
 MAX_LINT_ROUNDS = 3
 
@@ -270,9 +270,55 @@ def _write(service: Service, result: DiffResult) -> None:
 # -- two databases ----------------------------------------------------------------------------
 
 
+def _inspect_both(probe: Service, a: Any, b: Any) -> tuple[Any, Any]:
+    """Both schemas at once: `b` in a forked process (building a 1,000-table model is
+    CPU work, and a thread would share one core with it), `a` here, and meanwhile the
+    renderer's libraries load in a thread. Without fork, one after the other."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from dbtool.core.schema_ops import inspect_url
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return inspect_url(probe, a), inspect_url(probe, b)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as procs:
+        remote = procs.submit(_inspect_in_child, probe, b.raw)  # forked before any thread starts
+        with ThreadPoolExecutor(1) as threads:
+            threads.submit(_warm_renderer, probe.dialect)
+            current = inspect_url(probe, a)
+        outcome = remote.result()
+    if isinstance(outcome, tuple):  # an error in the child, as (class, message, hint)
+        kind, message, hint = outcome
+        try:
+            raise kind(message, hint=hint)
+        except TypeError:
+            raise ConnectionFailed(message, hint=hint) from None
+    return current, outcome
+
+
+def _inspect_in_child(probe: Service, url: str) -> Any:
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.urls import parse_url
+
+    try:
+        return inspect_url(probe, parse_url(url))
+    except DbtoolError as exc:
+        return (type(exc), exc.message, exc.hint)
+
+
+def _warm_renderer(dialect: str) -> None:
+    """Import SQLAlchemy and Alembic (a third of a second) while the catalogs are read."""
+    import importlib
+
+    from dbtool.plan import DIALECTS
+
+    for path in DIALECTS[dialect]:
+        importlib.import_module(path.partition(":")[0])
+    importlib.import_module("alembic.operations")
+
+
 def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> DiffResult:
     """The SQL that turns the database at `source` into the one at `target` (like migra)."""
-    from dbtool.core.schema_ops import inspect_url
     from dbtool.plan import make_plan, render_plan
     from dbtool.urls import parse_url
 
@@ -282,8 +328,7 @@ def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> Di
     if dialect != b.dialect and {dialect, b.dialect} != {"sqlite", "d1"}:
         raise UsageError(f"--from is {a.dialect} and --to is {b.dialect}",
                          hint="compare two databases of the same engine")
-    probe = Service(name="diff", dialect=dialect, migrations=Path("."))
-    current, desired = inspect_url(probe, a), inspect_url(probe, b)
+    current, desired = _inspect_both(Service(name="diff", dialect=dialect, migrations=Path(".")), a, b)
     result = DiffResult("", dialect, b.display)
     planned = make_plan(current, desired, options, dialect)
     result.changes, result.notices, result.refusals = planned.changes, planned.plan.notices, planned.plan.refusals

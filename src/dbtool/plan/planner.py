@@ -41,6 +41,8 @@ class Planner:
                  rename_ops: Iterable[Op] = ()) -> None:
         self.current = current
         self.desired = desired
+        self.cur = {t.key: t for t in current.tables}  # Schema.table() scans: look up here
+        self.des = {t.key: t for t in desired.tables}
         self.options = options
         self.rename_ops = list(rename_ops)
         self.notices: list[str] = []
@@ -77,7 +79,7 @@ class Planner:
         layout = Layout()
         touched = {c.path[0] for c in changes if c.object_type not in _NON_TABLE}
         for key in sorted(touched):
-            old, new = self.current.table(key), self.desired.table(key)
+            old, new = self.cur.get(key), self.des.get(key)
             if old is None and new is not None:
                 layout.new_tables.append(new)
             elif new is None and old is not None:
@@ -154,7 +156,7 @@ class Planner:
         engines refuse or break on anything else)."""
         for table in self.desired.tables:
             for fk in table.foreign_keys:
-                parent = self.desired.table(fk.ref_key)
+                parent = self.des.get(fk.ref_key)
                 if parent is not None and set(fk.ref_columns) not in _keys(parent):
                     self.refuse("invalid", f"foreign key {table.key} ({', '.join(fk.columns)}) references "
                                 f"{fk.ref_key} ({', '.join(fk.ref_columns)}), which is not its primary "

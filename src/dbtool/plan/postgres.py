@@ -185,7 +185,7 @@ class PostgresPlanner(Planner):
         key = change.path[0]
         if len(change.path) == 2:
             self.first.append(ops.SetComment("column", key, change.expected, change.path[1]))
-        elif self.desired.table(key) is not None:
+        elif key in self.des:
             self.first.append(ops.SetComment("table", key, change.expected))
         elif any(v.key == key for v in self.desired.views):
             view = next(v for v in self.desired.views if v.key == key)

@@ -131,7 +131,7 @@ class SqlitePlanner(Planner):
         while grew:
             grew = False
             for table in self.current.tables:
-                if table.key in group or table.key in dropped or self.desired.table(table.key) is None:
+                if table.key in group or table.key in dropped or table.key not in self.des:
                     continue
                 if any(fk.ref_key in group and fk.on_delete.upper() in CASCADING for fk in table.foreign_keys):
                     group.add(table.key)
@@ -146,7 +146,7 @@ class SqlitePlanner(Planner):
         seed = {k for k, d in deltas.items() if self.needs_rebuild(d)}
         group = self.rebuild_group(seed)
         for key in group - deltas.keys():
-            deltas[key] = table_delta(self.current.table(key), self.desired.table(key))  # type: ignore[arg-type]
+            deltas[key] = table_delta(self.cur[key], self.des[key])
         altered = {k for k, d in deltas.items() if k not in group and d.dropped_columns}
         dropped = {t.key for t in layout.dropped_tables}
         touched = group | altered | dropped | _renamed(self.rename_ops)
@@ -204,14 +204,14 @@ class SqlitePlanner(Planner):
     def _outside(self, group: set[str]) -> list[Table]:
         """Tables outside the group that exist while it is rebuilt (new tables are created
         first), as they are then: a reference from one of them pins the group's table names."""
-        surviving = [t for t in self.current.tables if t.key not in group and self.desired.table(t.key)]
+        surviving = [t for t in self.current.tables if t.key not in group and t.key in self.des]
         return surviving + self.layout.new_tables
 
     def _components(self, group: set[str]) -> list[list[str]]:
         links: dict[str, set[str]] = {k: set() for k in group}
-        for schema in (self.current, self.desired):
+        for tables in (self.cur, self.des):
             for key in group:
-                table = schema.table(key)
+                table = tables.get(key)
                 for fk in table.foreign_keys if table else ():
                     if fk.ref_key in group and fk.ref_key != key:
                         links[key].add(fk.ref_key)

@@ -42,6 +42,7 @@ class Renderer:
 
         self.current = current
         self.desired = desired
+        self.tables = ({t.key: t for t in desired.tables}, {t.key: t for t in current.tables})
         self.engine = (postgresql if self.sa_dialect == "postgresql" else sqlite).dialect()
         self.preparer = self.engine.identifier_preparer
         self._alembic: tuple[io.StringIO, Any] | None = None
@@ -86,9 +87,8 @@ class Renderer:
         return self.preparer.format_table(sa.table(name, schema=schema or None))
 
     def table(self, key: str, *, desired: bool = True) -> Table:
-        found = (self.desired if desired else self.current).table(key)
-        if found is None:
-            found = (self.current if desired else self.desired).table(key)
+        first, second = self.tables if desired else self.tables[::-1]
+        found = first.get(key) or second.get(key)
         if found is None:
             raise Unrenderable(f"no table {key}")
         return found
