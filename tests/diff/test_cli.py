@@ -242,3 +242,102 @@ def test_a_d1_plan_over_100_statements_is_split_into_files(tmp_path: Path) -> No
     assert [f["name"] for f in files] == ["0011_bulk_tables.sql", "0012_bulk_tables_part_2.sql"]
     assert all(len(f["statements"]) <= 100 for f in files)
     assert dbtool(project, "check", "api").returncode == 0
+
+
+def test_from_to_prints_the_sql_between_two_sqlite_databases(tmp_path: Path) -> None:
+    import sqlite3
+
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    with sqlite3.connect(a) as conn:
+        conn.executescript("CREATE TABLE t (id TEXT PRIMARY KEY, x TEXT);")
+    with sqlite3.connect(b) as conn:
+        conn.executescript("CREATE TABLE t (id TEXT PRIMARY KEY, x TEXT, y INTEGER);"
+                           "CREATE INDEX ix_t_y ON t (y);")
+    proc = run_dbtool("diff", "--from", f"sqlite:///{a}", "--to", f"sqlite:///{b}", "--dialect", "d1")
+    assert proc.returncode == 0, proc.stderr
+    assert "ALTER TABLE t ADD COLUMN y INTEGER;" in proc.stdout
+    assert "CREATE INDEX ix_t_y ON t (y);" in proc.stdout
+    same = run_dbtool("diff", "--from", f"sqlite:///{a}", "--to", f"sqlite:///{a}")
+    assert same.returncode == 0 and "nothing to do" in same.stdout
+
+
+def test_from_to_on_postgres_prints_sql_that_turns_a_into_b(pg_url_factory) -> None:
+    import psycopg
+
+    from dbtool.config import Service
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.diff import diff
+    from dbtool.urls import parse_url
+
+    a, b, copy = pg_url_factory(), pg_url_factory(), pg_url_factory()
+    base = ("CREATE TABLE scenes (id serial PRIMARY KEY, prompt_id integer, status text);"
+            "CREATE TABLE prompts (id serial PRIMARY KEY, scene_id integer NOT NULL);")
+    for url in (a, copy):
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(base)
+    with psycopg.connect(b, autocommit=True) as conn:
+        conn.execute(base + "ALTER TABLE scenes ADD FOREIGN KEY (prompt_id) REFERENCES prompts(id);"
+                     "ALTER TABLE prompts ADD FOREIGN KEY (scene_id) REFERENCES scenes(id) ON DELETE CASCADE;"
+                     "CREATE INDEX idx_scenes_status ON scenes (status);"
+                     "CREATE TABLE tags (id serial PRIMARY KEY, scene_id integer REFERENCES scenes(id));")
+    proc = run_dbtool("diff", "--from", a, "--to", b)
+    assert proc.returncode == 0, proc.stderr
+    assert "NOT VALID" in proc.stdout and "CREATE INDEX CONCURRENTLY" in proc.stdout
+    with psycopg.connect(copy, autocommit=True) as conn:
+        for chunk in proc.stdout.split(";\n"):
+            statement = "\n".join(line for line in chunk.splitlines() if not line.startswith("--"))
+            if statement.strip():
+                conn.execute(statement)
+    service = Service("x", "postgres", Path("."))
+    assert diff(inspect_url(service, parse_url(b)), inspect_url(service, parse_url(copy))) == []
+
+
+def test_migrate_and_status_do_not_import_sqlalchemy_or_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = _api(tmp_path)
+    code = ("import sys\nfrom dbtool.cli.boundary import run\n"
+            f"run(['migrate', 'api', '--url', 'sqlite:///{tmp_path / 'x.db'}'])\n"
+            "run(['status', 'api'])\n"
+            "print('HEAVY', sorted(m for m in sys.modules if m.split('.')[0] in ('sqlalchemy', 'alembic')))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=120)
+    assert "HEAVY []" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_a_rebuild_keeps_the_autoincrement_counter(tmp_path: Path) -> None:
+    """Rows deleted from the top: the next id after the rebuild is still a new one,
+    whether the old table was renamed aside or copied aside (a NO ACTION reference)."""
+    import sqlite3
+
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "0001_base.sql").write_text(
+        "CREATE TABLE a (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);\n"
+        "CREATE TABLE b (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT);\n"
+        "CREATE TABLE b_ref (id TEXT PRIMARY KEY, b_id INTEGER REFERENCES b(id));\n")
+    (tmp_path / "dbtool.toml").write_text('[services.s]\ndialect = "d1"\nmigrations = "m"\n'
+                                          'snapshot = "schemas/s.yaml"\n')
+    db = tmp_path / "s.db"
+    assert run_dbtool("migrate", "s", "--url", f"sqlite:///{db}", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(db) as conn:
+        for table in ("a", "b"):
+            conn.executemany(f"INSERT INTO {table} (v) VALUES (?)", [("x",)] * 5)
+            conn.execute(f"DELETE FROM {table} WHERE id > 2")
+        conn.execute("INSERT INTO b_ref VALUES ('r', 1)")
+    assert run_dbtool("snapshot", "s", cwd=tmp_path).returncode == 0
+    edit_snapshot(tmp_path, "s", lambda d: [d["tables"][t].setdefault("checks", []).append(
+        {"expression": "length(v) > 0"}) for t in ("a", "b")])
+    proc = run_dbtool("diff", "s", "checks", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    vias = {op["tables"][0]["new"]["name"]: op["via"] for f in json.loads(proc.stdout)["files"]
+            for op in f["operations"] if op["op"] == "rebuild_tables"}
+    assert vias == {"a": "rename", "b": "copy"}
+    assert run_dbtool("migrate", "s", "--url", f"sqlite:///{db}", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(db) as conn:
+        for table in ("a", "b"):
+            assert [r[0] for r in conn.execute(f"SELECT id FROM {table} ORDER BY id")] == [1, 2]
+            new_id = conn.execute(f"INSERT INTO {table} (v) VALUES ('y') RETURNING id").fetchone()[0]
+            assert new_id == 6, f"{table}: the counter restarted ({new_id})"
+        assert conn.execute("SELECT count(*) FROM sqlite_sequence WHERE name LIKE 'dbtool%'").fetchone()[0] == 0
+    assert run_dbtool("check", "s", cwd=tmp_path).returncode == 0

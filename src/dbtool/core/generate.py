@@ -222,14 +222,14 @@ def _lint_until_clean(result: DiffResult, trial: Service, draft: Draft) -> None:
     from dbtool.migrations.files import discover
 
     config = LintConfig.for_service(trial)
-    for _ in range(MAX_LINT_ROUNDS):
+    for attempt in range(MAX_LINT_ROUNDS + 1):  # the last round only lints what is written
         for text in draft.texts:
             (trial.migrations / text.name).write_text(text.text, encoding="utf-8", newline="\n")
         files, _ = discover(trial.migrations, trial.naming)
         report = lint_files(files, trial.dialect, config, selected=[t.name for t in draft.texts],
                             name=trial.name)
         active = [d for d in report.active if d.severity.value in ("error", "warning")]
-        if not _add_ignores(draft, active):
+        if attempt == MAX_LINT_ROUNDS or not _add_ignores(draft, active):
             break
         draft.texts = _texts(result, draft)
     result.lint = [d for d in report.active if d.severity.value == "error"]

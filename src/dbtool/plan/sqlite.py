@@ -286,8 +286,10 @@ class D1Planner(SqlitePlanner):
 def statement_count(op: Op) -> int:
     """Statements the SQLite renderer writes for `op` (see render.sqlite)."""
     if isinstance(op, RebuildTables):
-        per_table = 4 if op.via == "rename" else 6
-        return per_table * len(op.tables)
+        from dbtool.plan.render.sqlite import counted
+
+        per_table, per_counter = (4, 2) if op.via == "rename" else (6, 4)
+        return per_table * len(op.tables) + per_counter * sum(1 for t in op.tables if counted(t))
     return 1
 
 

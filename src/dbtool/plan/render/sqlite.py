@@ -35,10 +35,26 @@ class SqliteRenderer(Renderer):
             for m in members:
                 out.append(self.compile(SaCreateTable(self._holding(m.old))))
                 out.append(self._copy(self._holding(m.old), _plain_copy(m.old), m.old.name))
+                if counted(m):  # DROP TABLE deletes the counter row by name: keep it aside
+                    out.append(f"UPDATE sqlite_sequence SET name = {_lit(hold_name(m.old))} "
+                               f"WHERE name = {_lit(m.old.name)}")
             out += [self.compile(SaDropTable(self.bare(m.old))) for m in reversed(members)]
         out += [self.compile(SaCreateTable(self.sa(m.new))) for m in members]
         out += [self._copy(self.bare(m.new), m.mapping, hold_name(m.old)) for m in members]
+        out += [s for m in members if counted(m) for s in self._counter(m, op.via)]
         out += [f"DROP TABLE {self.q(hold_name(m.old))}" for m in reversed(members)]
+        return out
+
+    def _counter(self, m: ops.RebuiltTable, via: str) -> list[str]:
+        """AUTOINCREMENT never reuses an id: the new table's counter (sqlite_sequence) starts
+        where the old one was, not at the highest id copied (rows may have been deleted)."""
+        old, new = _lit(hold_name(m.old)), _lit(m.new.name)
+        seq = f"(SELECT seq FROM sqlite_sequence WHERE name = {old})"
+        out = [f"INSERT INTO sqlite_sequence (name, seq) SELECT {new}, seq FROM sqlite_sequence "
+               f"WHERE name = {old} AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {new})",
+               f"UPDATE sqlite_sequence SET seq = {seq} WHERE name = {new} AND seq < {seq}"]
+        if via == "copy":  # a holding table has no counter of its own: remove the one set aside
+            out.append(f"DELETE FROM sqlite_sequence WHERE name = {old}")
         return out
 
     def _holding(self, table: Table) -> sa.Table:
@@ -66,6 +82,15 @@ class SqliteRenderer(Renderer):
 
     def r_drop_trigger(self, op: ops.DropTrigger) -> list[str]:
         return [f"DROP TRIGGER {self.q(op.trigger.name)}"]
+
+
+def counted(m: ops.RebuiltTable) -> bool:
+    """Both versions of the table have an AUTOINCREMENT counter."""
+    return all(any(c.identity == "AUTOINCREMENT" for c in t.columns) for t in (m.old, m.new))
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _plain_copy(table: Table) -> tuple[ops.ColumnCopy, ...]:
