@@ -113,3 +113,27 @@ def test_diff_on_existing_tables_keeps_every_row(service: str, tmp_path: Path, p
         assert lint.returncode == 0, lint.stdout
         active = [d for r in json.loads(lint.stdout)["reports"] for d in r["diagnostics"] if not d["suppressed"]]
         assert active == [], active
+
+
+@pytest.mark.postgres
+def test_no_lock_safe_writes_plain_forms_in_one_file(tmp_path: Path) -> None:
+    require_postgres()
+    project = make_project(tmp_path, "scenes")
+
+    def edit(doc: dict[str, Any]) -> None:
+        scenes = doc["tables"]["scenes"]
+        scenes["indexes"]["idx_scenes_created_at"] = {"columns": ["created_at"]}
+        scenes["columns"]["status"]["nullable"] = False
+        scenes["checks"].append({"expression": "generation_attempts >= 0"})
+
+    edit_snapshot(project, "scenes", edit)
+    proc = dbtool(project, "diff", "scenes", "plain", "--no-lock-safe", "--fill",
+                  "scenes.status='pending_payment'", "--format", "json", pg=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (file,) = json.loads(proc.stdout)["files"]
+    assert file["transaction"] is True
+    text = (project / "migrations" / "scenes" / file["name"]).read_text()
+    assert "CONCURRENTLY" not in text and "NOT VALID" not in text and "VALIDATE" not in text
+    assert "-- dbtool:lint-ignore PG101 written with --no-lock-safe" in text
+    assert "-- dbtool:lint-ignore PG105 written with --no-lock-safe" in text
+    assert dbtool(project, "check", "scenes", pg=True).returncode == 0
