@@ -22,6 +22,13 @@ Two ways to set the old rows aside (`RebuildTables.via`):
   back. `PRAGMA defer_foreign_keys = on` makes the outside references'
   violations count until commit; copying the rows back resolves every one of
   them (measured: the rename order leaves the count up and the commit fails).
+
+Alembic's batch mode cannot serve here: in offline mode `batch_alter_table(recreate=
+"always")` writes `CREATE TABLE _alembic_tmp_p …; INSERT … SELECT … FROM p; DROP TABLE p;
+ALTER TABLE _alembic_tmp_p RENAME TO p` for one table at a time -- the textbook rebuild whose
+DROP cascades into the children. The sequence is ordered here instead, and each statement in
+it is still compiled by SQLAlchemy (CREATE TABLE, INSERT … SELECT, DROP TABLE) or Alembic
+(RENAME).
 """
 
 from __future__ import annotations
