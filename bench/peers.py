@@ -3,7 +3,7 @@
 npm: `wrangler` and `dbmate` (whose npm package ships the Go binary for this
 platform through an optional dependency, `@dbmate/linux-x64`); PyPI:
 `yoyo-migrations` and `alembic` in their own venv, so their SQLAlchemy never
-meets dbtool's. A peer that cannot be installed is kept with the reason, so the
+meets dbtool's; `migra` (with psycopg2) in another, its dependencies being its own. A peer that cannot be installed is kept with the reason, so the
 report says "not measured: <reason>" instead of dropping it.
 """
 
@@ -25,6 +25,7 @@ from bench.paths import PEERS, WORK
 WRANGLER_VERSION = "4.86.0"
 DBMATE_VERSION = "2.36.0"
 PY_PEERS = {"yoyo": "yoyo-migrations", "alembic": "alembic"}
+MIGRA = ("migra", "psycopg2-binary")  # in its own venv: it connects through SQLAlchemy + psycopg2
 TIMES_FILE = "install-times.json"
 # wrangler offline (DESIGN §7): no metrics, no banner, no fetches, no prompts.
 WRANGLER_ENV = {"WRANGLER_SEND_METRICS": "false", "WRANGLER_HIDE_BANNER": "true",
@@ -172,11 +173,21 @@ def _python_peer(inst: _Installer, name: str, script: str) -> Peer:
     return peer
 
 
+def _migra(inst: _Installer) -> Peer:
+    root = inst.root / "migra"
+    peer = inst.ensure("migra", lambda: _py_version(root, "migra") is not None,
+                       lambda: _pip_install(root, *MIGRA))
+    if peer.reason is None:
+        peer.argv = (str(root / "venv" / "bin" / "migra"),)
+        peer.version = _py_version(root, "migra")
+    return peer
+
+
 def install_peers(log: Callable[[str], None], root: Path = PEERS) -> Peers:
     """Install (or find) every peer; failures become reasons, never exceptions."""
     inst = _Installer(root, log)
     peers = [_wrangler(inst), _dbmate(inst), _python_peer(inst, "yoyo", "yoyo"),
-             _python_peer(inst, "alembic", "alembic")]
+             _python_peer(inst, "alembic", "alembic"), _migra(inst)]
     for peer in peers:
         state = f"not measured: {peer.reason}" if peer.reason else f"{peer.version}"
         log(f"peer {peer.name}: {state}")

@@ -107,6 +107,8 @@ CHECKS: list[Callable[[list[Workload]], TargetResult]] = [
     lambda w: relative(w, "schema-postgres", "pg_dump --schema-only", 1.0,
                        "1,000-table Postgres inspection no slower than `pg_dump --schema-only`"),
     lambda w: linear(w, "schema-postgres", INSPECTOR, "Postgres inspection grows linearly with tables"),
+    lambda w: relative(w, "diff-postgres", "migra A B", 0.5,
+                       "`dbtool diff` of two 1,000-table Postgres databases: ≤ 0.5× migra"),
 ]
 
 

@@ -9,6 +9,7 @@ from bench.workloads.apply_d1 import apply_d1
 from bench.workloads.apply_postgres import apply_postgres
 from bench.workloads.apply_sqlite import apply_sqlite
 from bench.workloads.check import check
+from bench.workloads.diff import diff_postgres
 from bench.workloads.introspect import introspect_html
 from bench.workloads.schema import schema_postgres, schema_sqlite
 from bench.workloads.startup import startup, status
@@ -23,5 +24,6 @@ WORKLOADS: dict[str, Callable[[Context], list[Workload]]] = {
     "schema-sqlite": schema_sqlite,
     "introspect-html": introspect_html,
     "check": check,
+    "diff-postgres": diff_postgres,
 }
-POSTGRES = {"apply-postgres", "schema-postgres", "check"}
+POSTGRES = {"apply-postgres", "schema-postgres", "check", "diff-postgres"}

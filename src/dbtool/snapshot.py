@@ -1,6 +1,7 @@
 """Snapshots: the schema model <-> `schemas/<service>.yaml`, annotations preserved.
 
-A snapshot is the declarative state the migrations must produce. Output is
+A snapshot is the declarative state the migrations must produce, and the file
+a developer edits to ask `dbtool diff` for the next migration. Output is
 deterministic (model order, fixed formatting) so a snapshot diff in review
 shows exactly the schema change. Hand-written annotations (`purpose`,
 `registry`, `notes`) on any object survive a rewrite; annotations whose
@@ -23,9 +24,10 @@ ANNOTATION_KEYS = ("purpose", "registry", "notes")
 _META_KEYS = ("service", "dialect")
 Path_ = tuple[str, ...]
 HEADER = (
-    "# Schema snapshot of service '{service}', written by `dbtool snapshot {service}` from its\n"
-    "# migrations. Hand-edit only the annotations (purpose, registry, notes): everything else\n"
-    "# is rewritten from the database the migrations build, and `dbtool check` compares them.\n"
+    "# The declared schema of service '{service}'. Edit it to change the schema, then run\n"
+    "# `dbtool diff {service} NAME` to write (and prove) the migration that builds it.\n"
+    "# `dbtool snapshot {service}` rewrites it from the migrations, keeping the annotations\n"
+    "# (purpose, registry, notes); `dbtool check` fails while the two disagree.\n"
 )
 
 

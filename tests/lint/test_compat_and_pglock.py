@@ -77,6 +77,23 @@ def test_pg105_set_not_null(tmp_path: Path) -> None:
     assert "PG105" not in codes(lint(tmp_path / "b", "postgres", PG_BASE, new_column))
 
 
+def test_pg105_accepts_set_not_null_after_a_validated_not_null_check(tmp_path: Path) -> None:
+    add = "ALTER TABLE users ADD CONSTRAINT email_nn CHECK (email IS NOT NULL) NOT VALID;\n"
+    validate = "ALTER TABLE users VALIDATE CONSTRAINT email_nn;\n"
+    set_nn = "ALTER TABLE users ALTER COLUMN email SET NOT NULL;"
+    assert "PG105" not in codes(lint(tmp_path / "a", "postgres", PG_BASE, add + validate + set_nn))
+    # not validated yet, validated for another column, or a different check: still a scan
+    assert "PG105" in codes(lint(tmp_path / "b", "postgres", PG_BASE, add + set_nn))
+    other = ("ALTER TABLE users ADD CONSTRAINT name_nn CHECK (name IS NOT NULL) NOT VALID;\n"
+             "ALTER TABLE users VALIDATE CONSTRAINT name_nn;\n")
+    assert "PG105" in codes(lint(tmp_path / "c", "postgres", PG_BASE, other + set_nn))
+    loose = ("ALTER TABLE users ADD CONSTRAINT email_len CHECK (length(email) > 0) NOT VALID;\n"
+             "ALTER TABLE users VALIDATE CONSTRAINT email_len;\n")
+    assert "PG105" in codes(lint(tmp_path / "d", "postgres", PG_BASE, loose + set_nn))
+    dropped = add + validate + "ALTER TABLE users DROP CONSTRAINT email_nn;\n"
+    assert "PG105" in codes(lint(tmp_path / "e", "postgres", PG_BASE, dropped + set_nn))
+
+
 def test_pg106_type_change_rewrites(tmp_path: Path) -> None:
     rewrite = "ALTER TABLE users ALTER COLUMN age TYPE bigint;"
     report = lint(tmp_path / "a", "postgres", PG_BASE, rewrite)

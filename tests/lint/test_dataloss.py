@@ -75,6 +75,21 @@ DROP TABLE scores_old;
     assert "BC101" not in codes(report)  # scores is re-created by the same file
 
 
+def test_dl102_ignores_a_new_empty_child_but_not_a_new_child_holding_copied_rows(tmp_path: Path) -> None:
+    empty_child = ("CREATE TABLE notes (id TEXT PRIMARY KEY, score_id TEXT REFERENCES scores(id) "
+                   "ON DELETE SET NULL);\n")
+    rebuild = ("CREATE TABLE scores_new (id TEXT PRIMARY KEY, title TEXT NOT NULL);\n"
+               "INSERT INTO scores_new SELECT id, title FROM scores;\n"
+               "DROP TABLE score_versions;\nDROP TABLE scores;\nALTER TABLE scores_new RENAME TO scores;\n")
+    assert "DL102" not in codes(lint(tmp_path / "a", "d1", PARENT_AND_CHILDREN, empty_child + rebuild))
+    # the pitfall: the new child references the final parent name and already holds the rows
+    copied_child = ("CREATE TABLE versions_new (id TEXT PRIMARY KEY, score_id TEXT NOT NULL "
+                    "REFERENCES scores(id) ON DELETE CASCADE);\n"
+                    "INSERT INTO versions_new SELECT id, score_id FROM score_versions;\n")
+    [finding] = only(lint(tmp_path / "b", "d1", PARENT_AND_CHILDREN, copied_child + rebuild), "DL102")
+    assert "versions_new (ON DELETE CASCADE)" in finding.message
+
+
 def test_dl102_set_null_and_grandchildren(tmp_path: Path) -> None:
     schema = PARENT_AND_CHILDREN + """
 CREATE TABLE pages (id TEXT PRIMARY KEY, version_id TEXT REFERENCES score_versions(id) ON DELETE CASCADE);

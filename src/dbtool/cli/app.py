@@ -17,7 +17,7 @@ EXIT_CODES = (
 
 # command name -> the module that registers it, in the order `--help` lists them
 COMMANDS = {
-    "migrate": "migrate_cmd", "status": "status_cmd", "new": "new_cmd",
+    "migrate": "migrate_cmd", "status": "status_cmd", "new": "new_cmd", "diff": "diff_cmd",
     "snapshot": "schema_cmds", "audit": "schema_cmds", "check": "schema_cmds",
     "lint": "lint_cmd", "introspect": "introspect_cmd",
     "adopt": "history_cmds", "baseline": "history_cmds", "mark": "history_cmds",

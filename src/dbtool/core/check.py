@@ -92,7 +92,9 @@ def _build_and_compare(service: Service, project: Project, result: ServiceCheck)
     changes = diff.diff(snapshot.load(service.snapshot).schema, actual)
     if changes:
         result.problems += [f"snapshot {service.snapshot.name}: {c.describe()}" for c in changes]
-        result.problems.append(f"refresh it with `dbtool snapshot {service.name}` if the change is intended")
+        result.problems.append(
+            f"if the snapshot is right, write the migration with `dbtool diff {service.name} NAME`; "
+            f"if the migrations are right, rewrite it with `dbtool snapshot {service.name}`")
         result.steps["snapshot"] = "fail"
     else:
         result.steps["snapshot"] = "ok"

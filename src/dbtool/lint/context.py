@@ -44,6 +44,7 @@ class FileState:
     created: set[str] = field(default_factory=set)
     dropped: set[str] = field(default_factory=set)
     copied: set[str] = field(default_factory=set)  # tables read by INSERT ... SELECT
+    written: set[str] = field(default_factory=set)  # tables this file inserted rows into
     added_columns: dict[str, set[str]] = field(default_factory=dict)
     lock_timeout: bool = False
     foreign_keys_off: bool = False
@@ -85,6 +86,9 @@ class NullSchema:
 
     def indexes(self, table: str) -> list:
         return []
+
+    def has_valid_not_null_check(self, table: str, column: str) -> bool:
+        return False
 
 
 @dataclass
@@ -172,6 +176,8 @@ def _observe_sqlite(state: FileState, facts: SqliteStatement) -> None:
         state.created.discard(facts.name)
     elif facts.kind == "insert":
         state.copied.update(facts.sources)
+        if facts.name:
+            state.written.add(facts.name)
     elif facts.alter == "add_column" and facts.name and facts.new_name:
         state.added_columns.setdefault(facts.name, set()).add(facts.new_name)
     elif facts.alter == "rename_table" and facts.name and facts.new_name:
@@ -199,8 +205,10 @@ def _observe_pg(state: FileState, node: Any) -> None:
             state.dropped.add(".".join(parts if len(parts) > 1 else ["public", *parts]))
     elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
         state.lock_timeout = _timeout_value(node) not in ("0", "")
-    elif isinstance(node, ast.InsertStmt) and node.selectStmt is not None:
-        state.copied.update(qualname(n) for n in walk(node.selectStmt) if isinstance(n, ast.RangeVar))
+    elif isinstance(node, ast.InsertStmt):
+        state.written.add(qualname(node.relation))
+        if node.selectStmt is not None:
+            state.copied.update(qualname(n) for n in walk(node.selectStmt) if isinstance(n, ast.RangeVar))
 
 
 def _timeout_value(node: Any) -> str:

@@ -34,6 +34,8 @@ class PgTable:
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # index name -> columns
     fks: dict[str, ForeignKey] = field(default_factory=dict)  # constraint name -> key
     rls: bool = False
+    # CHECK (col IS NOT NULL) constraints: name -> (column, validated)
+    not_null_checks: dict[str, tuple[str, bool]] = field(default_factory=dict)
 
 
 class PgSchema:
@@ -80,6 +82,11 @@ class PgSchema:
         found = self.tables.get(table)
         return list(found.indexes.values()) if found else []
 
+    def has_valid_not_null_check(self, table: str, column: str) -> bool:
+        """A validated CHECK (column IS NOT NULL): SET NOT NULL uses it instead of a scan."""
+        found = self.tables.get(table)
+        return bool(found) and (column, True) in found.not_null_checks.values()  # type: ignore[union-attr]
+
     # -- statement handlers -----------------------------------------------------
 
     def _create_table(self, node: Any, ref: object) -> None:
@@ -107,6 +114,10 @@ class PgSchema:
         if constraint.contype in _INDEXED and constraint.keys:
             name = constraint.conname or f"{table.name}.{len(table.indexes)}.key"
             table.indexes[name] = tuple(k.sval for k in constraint.keys)
+        column = _not_null_column(constraint)
+        if column is not None:
+            name = constraint.conname or f"{table.name}.{column}.not_null"
+            table.not_null_checks[name] = (column, not constraint.skip_validation)
 
     def _alter_table(self, node: Any, ref: object) -> None:
         table = self.tables.get(qualname(node.relation))
@@ -185,7 +196,24 @@ def _add_constraint(schema: PgSchema, table: PgTable, cmd: Any) -> None:
     schema._add_constraint(table, cmd.def_)
 
 
+def _not_null_column(constraint: Any) -> str | None:
+    """The column of a `CHECK (column IS NOT NULL)`, else None."""
+    expr = getattr(constraint, "raw_expr", None)
+    if constraint.contype != ConstrType.CONSTR_CHECK or not isinstance(expr, ast.NullTest):
+        return None
+    fields = getattr(expr.arg, "fields", None) if isinstance(expr.arg, ast.ColumnRef) else None
+    if int(expr.nulltesttype) != 1 or not fields or len(fields) != 1:  # 1: IS NOT NULL
+        return None
+    return getattr(fields[0], "sval", None)
+
+
+def _validate_constraint(schema: PgSchema, table: PgTable, cmd: Any) -> None:
+    if cmd.name in table.not_null_checks:
+        table.not_null_checks[cmd.name] = (table.not_null_checks[cmd.name][0], True)
+
+
 def _drop_constraint(schema: PgSchema, table: PgTable, cmd: Any) -> None:
+    table.not_null_checks.pop(cmd.name, None)
     table.indexes.pop(cmd.name, None)
     for key, fk in list(table.fks.items()):
         if cmd.name in (key, _fk_name(fk)):
@@ -201,7 +229,8 @@ def _rls(enabled: bool):
 _ALTER = {
     "AT_AddColumn": _add_column, "AT_DropColumn": _drop_column,
     "AT_AlterColumnType": _alter_type, "AT_AddConstraint": _add_constraint,
-    "AT_DropConstraint": _drop_constraint, "AT_EnableRowSecurity": _rls(True),
+    "AT_DropConstraint": _drop_constraint, "AT_ValidateConstraint": _validate_constraint,
+    "AT_EnableRowSecurity": _rls(True),
     "AT_DisableRowSecurity": _rls(False),
 }
 _HANDLERS = {

@@ -1,7 +1,8 @@
 """DL1xx: statements that delete or overwrite data.
 
 Only data that existed before the file counts: dropping a table the same file
-created, or backfilling a column the same file added, loses nothing. A table
+created, or backfilling a column the same file added, loses nothing (but rows
+the file copied into a new table are existing data in a new place). A table
 whose rows the file copied elsewhere first (INSERT ... SELECT FROM it) is being
 rebuilt, not dropped -- unless other tables reference it ON DELETE CASCADE or
 SET NULL, which is DL102, the D1 rebuild data-loss bug.
@@ -64,7 +65,11 @@ class DropTable(Rule):
 
 
 def _children(ctx: StatementContext, table: str) -> list[ForeignKey]:
-    found = [fk for fk in ctx.schema.referencing(table) if fk.on_delete in DESTRUCTIVE_ACTIONS]
+    """Tables that can hold rows when `table` is dropped: a child this file created and
+    never inserted into is empty, so nothing cascades into it. (A new child that already
+    holds copied rows counts: it is the rebuild that references the final parent name.)"""
+    found = [fk for fk in ctx.schema.referencing(table) if fk.on_delete in DESTRUCTIVE_ACTIONS
+             and (ctx.existing(fk.table) or fk.table in ctx.state.written)]
     return sorted(found, key=lambda fk: (fk.on_delete != "cascade", fk.table))
 
 

@@ -1,0 +1,146 @@
+"""`dbtool diff`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from dbtool.cli.options import Format, OutputFormat
+from dbtool.cli.render import emit_json, line
+
+HELP = """Write the next migration from the declared schema. Edit
+schemas/<service>.yaml, then `dbtool diff SERVICE NAME` compares it with a
+scratch database built from the migrations, plans the change, writes the
+next file(s) in the service's naming scheme, and proves them first: the new
+SQL is applied to the scratch database, the result must equal the snapshot
+and the files must pass `dbtool lint`, or nothing is written.
+
+SQLite/D1: ALTER TABLE where SQLite can, else a table rebuild that also
+rebuilds every table that would cascade from it, so no row is deleted.
+Postgres: lock-safe by default (SET lock_timeout, CREATE INDEX CONCURRENTLY
+in a second file marked -- dbtool:no-transaction, NOT VALID then VALIDATE).
+Drops and narrowing type changes need --allow-drop; a drop plus an add that
+looks like a rename needs --rename (never guessed).
+
+With --from URL --to URL, compares two databases and prints the SQL that
+turns the first into the second (writes nothing).
+
+\b
+Examples:
+  dbtool diff api "add user plan" --dry-run
+  dbtool diff api "add user plan" --fill users.plan="'free'"
+  dbtool diff api "rename name" --rename users.name=full_name
+  dbtool diff scenes "drop legacy table" --allow-drop --format json
+  dbtool diff --from postgresql://localhost/prod --to postgresql://localhost/dev
+
+Exit codes: 0 written, printed or nothing to do · 1 refused (the reasons are
+printed) · 2 bad input/config · 3 unreachable.
+"""
+
+Renames = Annotated[list[str] | None, typer.Option(
+    "--rename", help="OLD=NEW (a table) or TABLE.OLD=NEW (a column); repeatable.", show_default=False)]
+Fills = Annotated[list[str] | None, typer.Option(
+    "--fill", help="TABLE.COLUMN=SQL: the value existing rows get in a new NOT NULL column "
+    "(or where a column becoming NOT NULL is NULL); repeatable.", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("diff", help=HELP)
+    def diff_cmd(
+        ctx: typer.Context,
+        args: Annotated[list[str] | None, typer.Argument(
+            help="SERVICE NAME (omit with --from/--to).", show_default=False)] = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the file(s); write nothing.")] = False,
+        allow_drop: Annotated[bool, typer.Option(
+            "--allow-drop", help="Allow dropping tables and columns and narrowing types.")] = False,
+        renames: Renames = None,
+        fills: Fills = None,
+        no_lock_safe: Annotated[bool, typer.Option(
+            "--no-lock-safe", help="Postgres: plain forms in one file (no CONCURRENTLY, no NOT VALID).")] = False,
+        source: Annotated[str | None, typer.Option("--from", help="Database URL of the current state.")] = None,
+        target: Annotated[str | None, typer.Option("--to", help="Database URL of the desired state.")] = None,
+        dialect: Annotated[str | None, typer.Option(
+            "--dialect", help="With --from/--to: sqlite, d1 or postgres (default: from the URL).")] = None,
+        fmt: OutputFormat = Format.text,
+    ) -> None:
+        from dbtool.errors import UsageError
+        from dbtool.plan.types import Fill, PlanOptions, Rename
+
+        options = PlanOptions(allow_drop=allow_drop,
+                              renames=tuple(Rename.parse(r) for r in renames or ()),
+                              fills=tuple(Fill.parse(f) for f in fills or ()),
+                              lock_safe=not no_lock_safe)
+        if source or target:
+            if not (source and target) or args:
+                raise UsageError("--from and --to go together, without SERVICE NAME",
+                                 hint="dbtool diff --from URL --to URL")
+            if dialect not in (None, "sqlite", "d1", "postgres"):
+                raise UsageError(f"unknown dialect {dialect!r}", hint="use sqlite, d1 or postgres")
+            from dbtool.core.generate import diff_urls
+
+            result = diff_urls(source, target, dialect, options)
+        else:
+            if dialect:
+                raise UsageError("--dialect applies to --from/--to only",
+                                 hint="a service's dialect comes from dbtool.toml")
+            if len(args or ()) != 2:
+                raise UsageError("expected SERVICE NAME", hint='e.g. dbtool diff api "add user plan"')
+            from dbtool.config import load_project
+            from dbtool.core.generate import DiffRequest, diff_service
+
+            project = load_project(ctx.obj.get("config"))
+            service = project.service(args[0])  # type: ignore[index]
+            result = diff_service(service, project, DiffRequest(args[1], options, dry_run))  # type: ignore[index]
+        _render(result, fmt)
+        if result.refused:
+            raise typer.Exit(1)
+
+
+def _render(result, fmt: Format) -> None:
+    if fmt is Format.json:
+        emit_json(result.to_dict())
+        return
+    if result.status == "printed":
+        for generated in result.files:
+            line(f"-- {generated.name}")
+            if not generated.transactional:
+                line("-- dbtool:no-transaction")
+            for sql in generated.statements:
+                line(sql + ";")
+            line()
+        _notices(result)
+        return
+    where = f"{result.service}" if result.service else "the two databases"
+    if result.status == "nothing":
+        _notices(result)
+        line(f"{where}: nothing to do — the migrations already build {result.source}")
+        return
+    if result.status == "refused":
+        _refused(result, where)
+        return
+    for generated in result.files:
+        if result.status == "dry-run":
+            line(f"-- {generated.path} (dry run: not written)")
+            line(generated.text)
+        else:
+            line(f"wrote {generated.path}")
+    _notices(result)
+    if result.status == "written":
+        line(f"review the file(s), then `dbtool migrate {result.service}` and `dbtool check`")
+
+
+def _notices(result) -> None:
+    for notice in result.notices:
+        line(f"note: {notice}")
+
+
+def _refused(result, where: str) -> None:
+    line(f"dbtool diff: refused for {where}; nothing was written")
+    for refusal in result.refusals:
+        line(f"  {refusal.code}: {refusal.describe()}")
+    for change in result.residue[:20]:
+        line(f"  residue: {change.describe()}")
+    for diagnostic in result.lint[:20]:
+        line(f"  lint {diagnostic.code} {diagnostic.location}: {diagnostic.message}")
+    _notices(result)

@@ -1,0 +1,346 @@
+"""`diff`: write the next migration from the declared schema, proven before it is written.
+
+Current state: a scratch database built from the service's migrations (as
+`check` builds it). Desired state: the service's snapshot. The planner
+(`dbtool.plan`) turns the typed changes between them into operations and SQL;
+then, before anything is written, the new file(s) are applied to that same
+scratch database and the result is diffed against the snapshot again. Any
+residual difference, a failed statement, or a lint error refuses the write.
+
+`diff_urls` compares two live databases instead and only prints the SQL.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from dbtool.config import Project, Service
+from dbtool.core.migration_text import FileText, build_text, lint_reason
+from dbtool.errors import ConfigError, ConnectionFailed, DbtoolError, UsageError
+
+MAX_LINT_ROUNDS = 3
+
+
+@dataclass
+class GeneratedFile:
+    name: str
+    path: str
+    transactional: bool
+    text: str
+    operations: list[Any]  # dbtool.plan.ops.Op
+    statements: list[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "path": self.path, "transaction": self.transactional,
+                "operations": [op.to_dict() for op in self.operations],
+                "statements": self.statements}
+
+
+@dataclass
+class DiffResult:
+    """What `dbtool diff` did; `status` is written | dry-run | nothing | refused | printed."""
+
+    service: str
+    dialect: str
+    source: str
+    status: str = "nothing"
+    changes: list[Any] = field(default_factory=list)  # dbtool.diff.Change
+    files: list[GeneratedFile] = field(default_factory=list)
+    refusals: list[Any] = field(default_factory=list)  # dbtool.plan.Refusal
+    notices: list[str] = field(default_factory=list)
+    residue: list[Any] = field(default_factory=list)  # dbtool.diff.Change left after the proof
+    lint: list[Any] = field(default_factory=list)  # dbtool.lint Diagnostic (active errors)
+
+    @property
+    def refused(self) -> bool:
+        return self.status == "refused"
+
+    def to_dict(self) -> dict[str, Any]:
+        from dbtool.core.schema_ops import change_dict
+
+        return {
+            "service": self.service, "dialect": self.dialect, "source": self.source,
+            "status": self.status,
+            "changes": [change_dict(c) for c in self.changes],
+            "files": [f.to_dict() for f in self.files],
+            "refusals": [r.to_dict() for r in self.refusals],
+            "notices": self.notices,
+            "residue": [change_dict(c) for c in self.residue],
+            "lint": [d.to_dict() for d in self.lint],
+        }
+
+
+@dataclass
+class Draft:
+    """The rendered plan while it is being proven: files, their names and labels."""
+
+    rendered: list[Any]  # dbtool.plan.RenderedFile
+    names: list[tuple[str, str]]  # (file name, label)
+    texts: list[FileText]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class DiffRequest:
+    label: str
+    options: Any  # dbtool.plan.PlanOptions
+    dry_run: bool = False
+    now: datetime | None = None
+
+
+# -- a service: scratch build vs snapshot ------------------------------------------------
+
+
+def diff_service(service: Service, project: Project | None, request: DiffRequest) -> DiffResult:
+    from dbtool import snapshot
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.core.scratch import built_scratch
+    from dbtool.core.targets import wrangler_aware
+
+    service = wrangler_aware(service)
+    if not request.label.strip():
+        raise UsageError("the migration needs a name", hint='e.g. dbtool diff api "add user plan"')
+    if service.snapshot is None or not service.snapshot.exists():
+        raise ConfigError(f"service {service.name} has no snapshot at {service.snapshot}",
+                          hint=f"write it with `dbtool snapshot {service.name}`, then edit it")
+    desired = snapshot.load(service.snapshot).schema
+    result = DiffResult(service.name, service.dialect, _shown(service.snapshot, project))
+    with built_scratch(service, project) as (url, _run):
+        current = inspect_url(service, url)
+        draft = _plan_and_render(result, current, desired, request, service)
+        if draft is None:
+            return result
+        _prove(result, service, url, draft, desired)
+    if result.refusals:
+        result.status = "refused"
+        return result
+    if not request.dry_run:
+        _write(service, result)
+    result.status = "dry-run" if request.dry_run else "written"
+    return result
+
+
+def _shown(path: Path, project: Project | None) -> str:
+    """A path as the user reads it: relative to the project when it lies below it."""
+    if project is not None:
+        try:
+            return path.resolve().relative_to(project.root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return str(path)
+
+
+def _plan_and_render(result: DiffResult, current: Any, desired: Any, request: DiffRequest,
+                     service: Service) -> Draft | None:
+    from dbtool.migrations.files import discover
+    from dbtool.migrations.naming import next_name
+    from dbtool.plan import make_plan, render_plan
+
+    planned = make_plan(current, desired, request.options, service.dialect)
+    result.changes, result.notices = planned.changes, planned.plan.notices
+    if planned.plan.refusals:
+        result.refusals, result.status = planned.plan.refusals, "refused"
+        return None
+    if planned.plan.empty:
+        result.status = "nothing"
+        return None
+    existing, scheme = discover(service.migrations, service.naming)
+    names = [f.name for f in existing]
+    now = request.now or datetime.now(UTC)
+    draft = Draft(render_plan(planned), [], [], now)
+    for rendered in draft.rendered:
+        label = f"{request.label} {rendered.plan.part}".strip()
+        name = next_name(names, label, scheme, now)
+        names.append(name)
+        draft.names.append((name, label))
+    draft.texts = _texts(result, draft)
+    result.files = [GeneratedFile(t.name, str(service.migrations / t.name), t.transactional, t.text,
+                                  list(r.plan.operations), [s.sql for s in r.statements])
+                    for t, r in zip(draft.texts, draft.rendered, strict=True)]
+    return draft
+
+
+def _texts(result: DiffResult, draft: Draft) -> list[FileText]:
+    return [build_text(name, label, result.source, rendered, result.changes, draft.now)
+            for (name, label), rendered in zip(draft.names, draft.rendered, strict=True)]
+
+
+# -- the proof -----------------------------------------------------------------------------
+
+
+def _prove(result: DiffResult, service: Service, url: Any, draft: Draft, desired: Any) -> None:
+    """Lint the new files (adding the lint-ignores their operations justify), apply them to
+    the scratch database that holds the current state, and diff the result again."""
+    from dbtool.plan import Refusal
+
+    with tempfile.TemporaryDirectory(prefix="dbtool-diff-") as folder:
+        copy = Path(folder) / "migrations"
+        shutil.copytree(service.migrations, copy)
+        trial = replace(service, migrations=copy)
+        _lint_until_clean(result, trial, draft)
+        if result.lint:
+            result.refusals.append(Refusal("lint", f"the generated file(s) fail lint: "
+                                           f"{result.lint[0].code} {result.lint[0].message}",
+                                           "see `lint` in the JSON output; please report this"))
+            return
+        try:
+            actual = _apply(trial, url)
+        except DbtoolError as exc:
+            result.refusals.append(Refusal("failed", f"the generated SQL failed on a scratch "
+                                           f"database: {exc.one_line()}", "please report this"))
+            return
+    from dbtool.diff import diff
+
+    result.residue = diff(desired, actual)
+    if result.residue:
+        first = result.residue[0].describe()
+        result.refusals.append(Refusal(
+            "residue", f"after the generated SQL the database still differs from the snapshot "
+            f"({len(result.residue)} difference(s), first: {first})",
+            "nothing was written; the snapshot may spell a type or expression differently from "
+            "the engine (write it as the engine reports it)"))
+
+
+def _apply(service: Service, url: Any) -> Any:
+    from dbtool.core.migrate import MigrateOptions, migrate_target
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.core.targets import ResolvedTarget
+
+    migrate_target(ResolvedTarget(service, url, "scratch"), MigrateOptions(lock_timeout=30.0))
+    return inspect_url(service, url)
+
+
+def _lint_until_clean(result: DiffResult, trial: Service, draft: Draft) -> None:
+    """Write the files into the trial folder and lint them; a finding an operation cannot
+    avoid gets its lint-ignore with the reason, and the files are written again."""
+    from dbtool.lint import LintConfig, lint_files
+    from dbtool.migrations.files import discover
+
+    config = LintConfig.for_service(trial)
+    for attempt in range(MAX_LINT_ROUNDS + 1):  # the last round only lints what is written
+        for text in draft.texts:
+            (trial.migrations / text.name).write_text(text.text, encoding="utf-8", newline="\n")
+        files, _ = discover(trial.migrations, trial.naming)
+        report = lint_files(files, trial.dialect, config, selected=[t.name for t in draft.texts],
+                            name=trial.name)
+        active = [d for d in report.active if d.severity.value in ("error", "warning")]
+        if attempt == MAX_LINT_ROUNDS or not _add_ignores(draft, active):
+            break
+        draft.texts = _texts(result, draft)
+    result.lint = [d for d in report.active if d.severity.value == "error"]
+    for generated, text in zip(result.files, draft.texts, strict=True):
+        generated.text = text.text
+
+
+def _add_ignores(draft: Draft, diagnostics: list[Any]) -> bool:
+    added = False
+    by_name = {t.name: (i, t) for i, t in enumerate(draft.texts)}
+    for diagnostic in diagnostics:
+        found = by_name.get(Path(str(diagnostic.location.path)).name)
+        if found is None:
+            continue
+        index, text = found
+        statement = text.statement_at(diagnostic.location.line)
+        if statement is None:
+            continue
+        rendered = draft.rendered[index].statements[statement]
+        op = draft.rendered[index].plan.operations[rendered.operation]
+        reason = lint_reason(op, diagnostic.code)
+        if reason and (diagnostic.code, reason) not in rendered.ignores:
+            rendered.ignores.append((diagnostic.code, reason))
+            added = True
+    return added
+
+
+def _write(service: Service, result: DiffResult) -> None:
+    for generated in result.files:
+        path = service.migrations / generated.name
+        try:
+            with path.open("x", encoding="utf-8", newline="\n") as handle:
+                handle.write(generated.text)
+        except FileExistsError as exc:
+            raise UsageError(f"{path} already exists", hint="dbtool diff never overwrites a file") from exc
+
+
+# -- two databases ----------------------------------------------------------------------------
+
+
+def _inspect_both(probe: Service, a: Any, b: Any) -> tuple[Any, Any]:
+    """Both schemas at once: `b` in a forked process (building a 1,000-table model is
+    CPU work, and a thread would share one core with it), `a` here, and meanwhile the
+    renderer's libraries load in a thread. Without fork, one after the other."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    from dbtool.core.schema_ops import inspect_url
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return inspect_url(probe, a), inspect_url(probe, b)
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as procs:
+        remote = procs.submit(_inspect_in_child, probe, b.raw)  # forked before any thread starts
+        with ThreadPoolExecutor(1) as threads:
+            threads.submit(_warm_renderer, probe.dialect)
+            current = inspect_url(probe, a)
+        outcome = remote.result()
+    if isinstance(outcome, tuple):  # an error in the child, as (class, message, hint)
+        kind, message, hint = outcome
+        try:
+            raise kind(message, hint=hint)
+        except TypeError:
+            raise ConnectionFailed(message, hint=hint) from None
+    return current, outcome
+
+
+def _inspect_in_child(probe: Service, url: str) -> Any:
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.urls import parse_url
+
+    try:
+        return inspect_url(probe, parse_url(url))
+    except DbtoolError as exc:
+        return (type(exc), exc.message, exc.hint)
+
+
+def _warm_renderer(dialect: str) -> None:
+    """Import SQLAlchemy and Alembic (a third of a second) while the catalogs are read."""
+    import importlib
+
+    from dbtool.plan import DIALECTS
+
+    for path in DIALECTS[dialect]:
+        importlib.import_module(path.partition(":")[0])
+    importlib.import_module("alembic.operations")
+
+
+def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> DiffResult:
+    """The SQL that turns the database at `source` into the one at `target` (like migra)."""
+    from dbtool.plan import make_plan, render_plan
+    from dbtool.urls import parse_url
+
+    options = replace(options, desired="the --to database")
+    a, b = parse_url(source), parse_url(target)
+    dialect = dialect or a.dialect
+    if dialect != b.dialect and {dialect, b.dialect} != {"sqlite", "d1"}:
+        raise UsageError(f"--from is {a.dialect} and --to is {b.dialect}",
+                         hint="compare two databases of the same engine")
+    current, desired = _inspect_both(Service(name="diff", dialect=dialect, migrations=Path(".")), a, b)
+    result = DiffResult("", dialect, b.display)
+    planned = make_plan(current, desired, options, dialect)
+    result.changes, result.notices, result.refusals = planned.changes, planned.plan.notices, planned.plan.refusals
+    if result.refusals:
+        result.status = "refused"
+        return result
+    if planned.plan.empty:
+        return result
+    for n, rendered in enumerate(render_plan(planned), 1):
+        name = f"file {n}" + ("" if rendered.plan.transactional else " (outside a transaction)")
+        result.files.append(GeneratedFile(name, "", rendered.plan.transactional, "",
+                                          list(rendered.plan.operations),
+                                          [s.sql for s in rendered.statements]))
+    result.status = "printed"
+    return result
