@@ -20,13 +20,19 @@ NAMING = ("sequential", "timestamp")
 CONFIG_NAMES = ("dbtool.toml",)
 LOCAL_DIR = Path(".dbtool") / "local"
 
+# Every key and the kind of value it takes (see `_KINDS`); a key not listed is an error.
 _SERVICE_KEYS = {
-    "dialect", "migrations", "snapshot", "naming", "url_env", "targets", "prelude",
-    "schemas", "history_schema", "history_table", "lint", "wrangler", "binding", "description",
-    "exposed_schemas",
+    "dialect": "choice", "migrations": "text", "snapshot": "text", "naming": "choice",
+    "url_env": "env", "targets": "table", "prelude": "text", "schemas": "names",
+    "history_schema": "text", "history_table": "text", "lint": "table", "wrangler": "text",
+    "binding": "text", "description": "string", "exposed_schemas": "names", "ignore": "names",
 }
-_TARGET_KEYS = {"url_env", "prelude", "description"}
-_TOP_KEYS = {"services", "scratch_url_env", "scratch_url", "lock_timeout"}
+_TARGET_KEYS = {"url_env": "env", "prelude": "bool", "description": "string"}
+_TOP_KEYS = {"services": "table", "scratch_url_env": "env", "scratch_url": "text",
+             "lock_timeout": "number"}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# A service name becomes a file name (.dbtool/local/NAME.db, schemas/NAME.yaml): no paths.
+SERVICE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,7 @@ class Service:
     exposed_schemas: tuple[str, ...] = ()  # schemas an HTTP API (PostgREST/Supabase) serves
     history_schema: str = "dbtool"  # Postgres: dbtool's own schema, never an exposed one
     history_table: str = "d1_migrations"
+    ignore: tuple[str, ...] = ()  # globs of parked files (names starting with `_` always are)
     lint: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     root: Path = Path(".")
     wrangler: Path | None = None  # a D1 service's wrangler.toml / wrangler.jsonc
@@ -151,9 +158,6 @@ def _build_project(data: dict[str, Any], path: Path) -> Project:
     loc = SourceLocation(path)
     _check_keys(data, _TOP_KEYS, "top level", loc)
     services_data = data.get("services", {})
-    if not isinstance(services_data, dict):
-        raise ConfigError("'services' must be a table of [services.NAME] sections", location=loc,
-                          hint='write [services.NAME] with dialect = "sqlite" | "d1" | "postgres"')
     root = path.parent
     services = tuple(_build_service(name, body, root, loc) for name, body in services_data.items())
     timeout = data.get("lock_timeout", 30.0)
@@ -166,17 +170,69 @@ def _build_project(data: dict[str, Any], path: Path) -> Project:
                    scratch_url=str(data["scratch_url"]) if data.get("scratch_url") else None)
 
 
-def _check_keys(body: dict[str, Any], allowed: set[str], where: str, loc: SourceLocation) -> None:
-    unknown = sorted(set(body) - allowed)
+def _check_keys(body: dict[str, Any], allowed: dict[str, str], where: str, loc: SourceLocation) -> None:
+    """Unknown keys and values of the wrong kind are errors, never ignored or guessed at."""
+    unknown = sorted(set(body) - set(allowed))
     if unknown:
         raise ConfigError(
             f"unknown key {unknown[0]!r} in {where}", location=loc,
             hint=f"allowed keys: {', '.join(sorted(allowed))}",
         )
+    for key, value in body.items():
+        kind = allowed[key]
+        accepts, wanted, example = _KINDS[kind]
+        if accepts(value):
+            continue
+        if kind == "env" and isinstance(value, str) and "://" in value:
+            raise ConfigError(f"{where} {key} holds a URL; it must name the environment variable "
+                              "that holds the URL", location=loc,
+                              hint=f'write {key} = "APP_DATABASE_URL" and export APP_DATABASE_URL=… '
+                                   "(URLs never live in committed files)")
+        if kind == "table":
+            section = f"{where.strip('[]')}.{key}" if where.startswith("[") else key
+            hint = f"write it as a table: [{section}] on its own line, its keys below it"
+        else:
+            hint = f"e.g. {key} = {_EXAMPLES.get(key, example)}"
+        raise ConfigError(f"{where} {key} must be {wanted}, got {_shown(value)}", location=loc, hint=hint)
+
+
+def _shown(value: Any) -> str:
+    """A config value in a message: its TOML type, and the value when it is short."""
+    kind = {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "an array", dict: "a table"}.get(type(value), type(value).__name__)
+    text = repr(value)
+    return f"{kind} {text}" if len(text) <= 40 and not isinstance(value, dict | list) else kind
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+_EXAMPLES = {"ignore": '["*.draft.sql", "wip_*"]', "migrations": '"migrations/NAME"',
+             "snapshot": '"schemas/NAME.yaml"', "prelude": '"preludes/supabase.sql"',
+             "wrangler": '"wrangler.toml"', "binding": '"DB"', "history_table": '"d1_migrations"',
+             "scratch_url": '"postgresql://postgres@127.0.0.1:5432/postgres"'}
+# kind -> (accepts, what the message says it must be, an example value)
+_KINDS: dict[str, tuple[Any, str, str]] = {
+    "choice": (lambda v: True, "", ""),  # one of a few words: checked where it is read
+    "text": (_is_text, "a non-empty string", '"…"'),
+    "string": (lambda v: isinstance(v, str), "a string", '"…"'),
+    "env": (lambda v: isinstance(v, str) and _ENV_NAME.fullmatch(v) is not None,
+            "the name of an environment variable (letters, digits and _)", '"APP_DATABASE_URL"'),
+    "names": (lambda v: isinstance(v, list) and all(_is_text(i) for i in v),
+              "an array of non-empty strings", '["public"]'),
+    "table": (lambda v: isinstance(v, dict), "a table", ""),
+    "bool": (lambda v: isinstance(v, bool), "true or false", "true"),
+    "number": (lambda v: isinstance(v, int | float) and not isinstance(v, bool), "a number", "30"),
+}
 
 
 def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Service:
     where = f"[services.{name}]"
+    if not SERVICE_NAME.fullmatch(name):
+        raise ConfigError(f"service name {name!r} is not a plain name", location=loc,
+                          hint="use letters, digits, '_', '-' and '.' (not first): the name becomes "
+                               "file names such as .dbtool/local/NAME.db")
     if not isinstance(body, dict):
         raise ConfigError(f"{where} must be a table", location=loc,
                           hint=f'write {where} on its own line, then dialect = "…" below it')
@@ -194,10 +250,6 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
     targets = _build_targets(name, body, loc)
     schemas = body.get("schemas", ["public"])
     exposed = body.get("exposed_schemas", [])
-    for key, value in (("schemas", schemas), ("exposed_schemas", exposed)):
-        if not isinstance(value, list) or not all(isinstance(s, str) for s in value):
-            raise ConfigError(f"{where} {key} must be a list of schema names", location=loc,
-                              hint=f'e.g. {key} = ["public"]')
     unknown = sorted(set(exposed) - set(schemas))
     if unknown:
         raise ConfigError(f"{where} exposed_schemas names {unknown[0]!r}, which is not in schemas",
@@ -220,6 +272,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         exposed_schemas=tuple(exposed),
         history_schema=history_schema,
         history_table=str(body.get("history_table", "d1_migrations")),
+        ignore=tuple(body.get("ignore", ())),
         lint=dict(body.get("lint", {})),
         root=root,
         wrangler=_wrangler_path(body, root, where, loc),

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
+from dbtool.secrets import mask
+
 
 class ExitCode(IntEnum):
     OK = 0
@@ -36,7 +38,9 @@ class SourceLocation:
 
 
 class DbtoolError(Exception):
-    """Base of every error dbtool reports to a user."""
+    """Base of every error dbtool reports to a user. Message and hint are masked when the
+    error is made (`dbtool.secrets`), so a program using dbtool as a library never holds
+    a password or token in an error either, whatever text went into it."""
 
     exit_code: ExitCode = ExitCode.USAGE
     kind: str = "error"
@@ -48,9 +52,10 @@ class DbtoolError(Exception):
         hint: str | None = None,
         location: SourceLocation | None = None,
     ) -> None:
+        message = mask(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = mask(hint) if hint else hint
         self.location = location
 
     def one_line(self) -> str:
@@ -143,8 +148,8 @@ class MigrationFailed(DbtoolError):
     ) -> None:
         super().__init__(message, hint=hint, location=location)
         self.migration = migration
-        self.statement = statement
-        self.engine_message = engine_message
+        self.statement = mask(statement)
+        self.engine_message = mask(engine_message)
         self.rolled_back = rolled_back
 
     def to_dict(self) -> dict[str, object]:

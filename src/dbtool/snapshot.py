@@ -10,6 +10,7 @@ object no longer exists are returned so the caller can report them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -241,6 +242,9 @@ def _parse(path: Path, text: str) -> Snapshot:
         raise ConfigError(f"snapshot {path} is not a mapping", location=SourceLocation(path),
                           hint="regenerate it with `dbtool snapshot`")
     body = {k: v for k, v in data.items() if k not in _META_KEYS}
+    unknown = unknown_key(body)
+    if unknown is not None:
+        raise _unknown_key_error(path, text, *unknown)
     try:
         schema = Schema.from_dict(strip_annotations(body))
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
@@ -248,6 +252,100 @@ def _parse(path: Path, text: str) -> Snapshot:
                           location=SourceLocation(path), hint="regenerate it with `dbtool snapshot`") from exc
     return Snapshot(str(data.get("service", "")), str(data.get("dialect", "")), schema,
                     extract_annotations(body))
+
+
+# -- keys dbtool does not know -------------------------------------------------------
+# Allowed keys come from the model's dataclass fields (`model.fields`), so a field added
+# to the model is accepted here without a second list to keep in step.
+Where = tuple[str | int, ...]  # mapping keys and list indexes from the document's top
+
+
+def unknown_key(body: dict[str, Any]) -> tuple[Where, type | None] | None:
+    """The first key of a snapshot body that is neither a model field nor an annotation:
+    its path, and the model class whose keys were expected there (None: the top)."""
+    from dbtool.model import _SCHEMA_ITEMS
+
+    for section, value in body.items():
+        item_cls = _SCHEMA_ITEMS.get(section)
+        if item_cls is None:
+            return (section,), None
+        for key, item in _members(value):
+            found = _object_unknown(item_cls, item)
+            if found is not None:
+                return (section, key, *found[0]), found[1]
+    return None
+
+
+def _members(value: Any) -> Iterator[tuple[str | int, Any]]:
+    """(key or index, item) of a keyed mapping or a list; anything else has none."""
+    if isinstance(value, dict):
+        yield from ((str(k), v) for k, v in value.items())
+    elif isinstance(value, list):
+        yield from enumerate(value)
+
+
+def _object_unknown(cls: type, item: Any) -> tuple[Where, type] | None:
+    from dataclasses import fields
+
+    from dbtool.model import _NESTED
+
+    if not isinstance(item, dict):
+        return None  # a bare index column, or a shape Schema.from_dict reports
+    allowed = {f.name for f in fields(cls)}
+    for key, value in item.items():
+        if key not in allowed and key not in ANNOTATION_KEYS:
+            return (key,), cls
+        nested = _NESTED.get((cls, key))
+        if nested is None:
+            continue
+        inner_cls, keyed = nested
+        members = [((), value)] if isinstance(value, dict) and not keyed else _members(value)
+        for where, inner in members:
+            found = _object_unknown(inner_cls, inner)
+            if found is not None:
+                return (key, *((where,) if where != () else ()), *found[0]), found[1]
+    return None
+
+
+def _unknown_key_error(path: Path, text: str, where: Where, cls: type | None) -> ConfigError:
+    from dataclasses import fields
+
+    from dbtool.model import _SCHEMA_ITEMS
+
+    line, col = _position(text, where)
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(".")
+    if cls is None:
+        known = ", ".join([*_META_KEYS, *_SCHEMA_ITEMS])
+        hint = f"a snapshot's top-level keys are {known}"
+    else:
+        known = ", ".join(sorted(f.name for f in fields(cls)))
+        noun = re.sub(r"(?<!^)(?=[A-Z])", " ", cls.__name__).lower()
+        article = "an" if noun[0] in "aeiou" else "a"
+        hint = f"{article} {noun} takes {known} (and the annotations {', '.join(ANNOTATION_KEYS)})"
+    return ConfigError(f"unknown key {where[-1]!r} in the snapshot at {dotted}",
+                       location=SourceLocation(path, line, col),
+                       hint=f"{hint}; fix the typo or regenerate the file with `dbtool snapshot`")
+
+
+def _position(text: str, where: Where) -> tuple[int | None, int | None]:
+    """Line and column of the key at `where`, from the YAML nodes (read again: errors only)."""
+    import yaml
+    from yaml.nodes import MappingNode, SequenceNode
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    mark = None
+    for step in where:
+        if isinstance(node, MappingNode):
+            pair = next(((k, v) for k, v in node.value if k.value == str(step)), None)
+            if pair is None:
+                break
+            mark, node = pair[0].start_mark, pair[1]
+        elif isinstance(node, SequenceNode) and isinstance(step, int) and step < len(node.value):
+            node = node.value[step]
+            mark = node.start_mark
+        else:
+            break
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 def line_of(text: str, path: Path_) -> int | None:

@@ -1,7 +1,8 @@
 """Database URLs: parsing, engine selection by scheme, and masked display.
 
-A URL's password is registered with `dbtool.secrets` the moment it is parsed,
-so it is masked in every later message, whatever path it takes.
+A URL's credentials are registered with `dbtool.secrets` before it is parsed
+(`remember_url` works on malformed text too), so they are masked in every later
+message — this module's own errors included — whatever path they take.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ SCHEMES: dict[str, str] = {
     "d1": "d1",
 }
 URL_FORMS = (
-    "sqlite:///relative.db, sqlite:////absolute/path.db, postgresql://user:pass@host:5432/db, "
+    "sqlite:///relative.db, sqlite:////absolute/path.db, postgresql://USER:PASSWORD@HOST:5432/DB, "
     "d1-local://PROJECT_DIR?binding=DB, d1://ACCOUNT_ID/DATABASE_ID"
 )
 
@@ -59,6 +60,7 @@ class DatabaseUrl:
 
 def parse_url(raw: str) -> DatabaseUrl:
     """Parse and validate a target URL, failing with a one-line hint."""
+    secrets.remember_url(raw)
     raw = raw.strip()
     if "://" not in raw:
         raise UrlError(
@@ -81,10 +83,10 @@ def parse_url(raw: str) -> DatabaseUrl:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError as exc:
-        raise UrlError(f"malformed URL {secrets.mask(raw)}: {exc}", hint=f"expected {URL_FORMS}") from exc
-    if parts.password:
-        secrets.remember(unquote(parts.password))
-        secrets.remember(parts.password)
+        problem = secrets.mask(str(exc))  # urlsplit quotes what it read as the port: maybe a password
+        raise UrlError(f"malformed URL {secrets.mask(raw)}: {problem}",
+                       hint=f"expected {URL_FORMS}") from ValueError(problem)
+    secrets.remember(parts.password)  # as urlsplit reads it, in case it differs
     database = unquote(parts.path.lstrip("/")) or None
     if SCHEMES[scheme] == "postgres" and not parts.hostname and "host" not in dict(parse_qsl(parts.query)):
         raise UrlError(
@@ -107,13 +109,13 @@ def _parse_sqlite(raw: str) -> DatabaseUrl:
     rest = raw.split("://", 1)[1]
     if not rest.startswith("/") or rest == "/":
         raise UrlError(
-            f"SQLite URL {raw!r} has no file path",
+            f"SQLite URL {secrets.mask(raw)!r} has no file path",
             hint="write sqlite:///relative/path.db or sqlite:////absolute/path.db",
         )
     path, _, query = rest[1:].partition("?")
     if path in {"", ":memory:"}:
         raise UrlError(
-            f"SQLite URL {raw!r} names no file",
+            f"SQLite URL {secrets.mask(raw)!r} names no file",
             hint="migrations need a file: sqlite:///path/to/file.db",
         )
     return DatabaseUrl(raw=raw, scheme="sqlite", dialect="sqlite", database=unquote(path),
@@ -129,7 +131,7 @@ def _parse_d1_local(raw: str) -> DatabaseUrl:
     rest = raw.split("://", 1)[1]
     path, _, query = rest.partition("?")
     if not path:
-        raise UrlError(f"d1-local URL {raw!r} names no project folder",
+        raise UrlError(f"d1-local URL {secrets.mask(raw)!r} names no project folder",
                        hint="write d1-local://PATH/TO/PROJECT?binding=DB (the folder of wrangler.toml)")
     return DatabaseUrl(raw=raw, scheme="d1-local", dialect="d1", database=unquote(path),
                        query=tuple(parse_qsl(query)))

@@ -77,3 +77,19 @@ def test_drift_in_wrangler_state_is_reported_with_github_annotations(tmp_path: P
     assert proc.returncode == 1
     assert proc.stdout.startswith("::error file=")
     assert "schemas/api.yaml,line=" in proc.stdout and "idx_users_email" in proc.stdout
+
+
+def test_new_writes_into_the_wrangler_migrations_dir(tmp_path: Path):
+    """`new` resolves the service like every other command: the wrangler binding's
+    migrations_dir, numbered after the files already there (not migrations/api/0001)."""
+    worker = project(tmp_path)
+    proc = run_dbtool("new", "api", "add sessions", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    made = Path(json.loads(proc.stdout)["path"])
+    assert made == worker / "db" / "migrations" / "0003_add_sessions.sql"
+    assert not (tmp_path / "migrations").exists()
+    made.write_text("CREATE TABLE sessions (id TEXT PRIMARY KEY);\n")
+    migrate = run_dbtool("migrate", "api", "--format", "json", cwd=tmp_path)
+    assert migrate.returncode == 0, migrate.stderr
+    assert [a["name"] for a in json.loads(migrate.stdout)["services"][0]["applied"]] == [
+        "0001_users.sql", "0002_idx.sql", "0003_add_sessions.sql"]

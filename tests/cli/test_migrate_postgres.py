@@ -197,3 +197,26 @@ def test_adhoc_mode_on_a_supabase_style_folder(tmp_path: Path, pg_url: str):
     assert applied == ["20231231235959_first.sql", "20240107_init.sql", "20240107000001_more.sql"]
     status = run_dbtool("status", "--dir", str(folder), "--url", pg_url, "--format", "json")
     assert json.loads(status.stdout)["services"][0]["naming"] == "timestamp"
+
+
+@pytest.mark.postgres
+def test_a_rule_with_several_actions_runs_as_one_statement(tmp_path: Path, pg_url: str):
+    """`CREATE RULE … DO ALSO (INSERT …; INSERT …)`: the `;` between the actions is inside
+    parentheses, so the file holds two statements — as psql and PostgreSQL see it (#15)."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_audit.sql").write_text(
+        "CREATE TABLE items (id int PRIMARY KEY);\n"
+        "CREATE TABLE audit_a (id int); CREATE TABLE audit_b (id int);\n"
+        "CREATE RULE items_audit AS ON INSERT TO items DO ALSO (\n"
+        "  INSERT INTO audit_a VALUES (NEW.id);  -- first action; a comment\n"
+        "  INSERT INTO audit_b VALUES (NEW.id * (2 + (3 * (1 + (0 * (7 - 6))))))  /* ( nested ) */\n"
+        ");\n"
+        "INSERT INTO items VALUES (7);\n")
+    proc = run_dbtool("migrate", "--dir", str(folder), "--url", pg_url, "--dry-run", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["services"][0]["planned"][0]["statements"] == 5
+    proc = migrate(folder, pg_url)
+    assert proc.returncode == 0, proc.stderr
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT (SELECT id FROM audit_a), (SELECT id FROM audit_b)").fetchone() == (7, 35)

@@ -23,11 +23,32 @@ BAD_CONFIGS: list[tuple[str, str, tuple[str, ...]]] = [
     ("config-bool-lock-timeout", "lock_timeout = true\n" + APP, ("lock_timeout", "True")),
     ("config-infinite-lock-timeout", "lock_timeout = inf\n" + APP, ("lock_timeout", "inf")),
     ("config-nan-lock-timeout", "lock_timeout = nan\n" + APP, ("lock_timeout", "nan")),
-    ("config-services-not-table", "services = 3\n", ("'services'",)),
+    ("config-services-not-table", "services = 3\n", ("services must be a table",)),
     ("config-service-not-table", "[services]\napp = 3\n", ("[services.app]",)),
     ("config-targets-not-table", APP + "targets = 3\n", ("targets",)),
     ("config-target-without-env", APP + "[services.app.targets.prod]\nprelude = true\n", ("needs url_env",)),
-    ("config-schemas-not-list", APP + 'schemas = "public"\n', ("schemas must be a list",)),
+    ("config-schemas-not-list", APP + 'schemas = "public"\n', ("schemas must be an array",)),
+    # every key's type is checked (#15): each of these used to be a traceback or silently ignored
+    ("config-lint-not-table", APP + "lint = 3\n", ("lint must be a table", "[services.app.lint]")),
+    ("config-history-schema-empty", APP + 'history_schema = ""\n', ("history_schema must be a non-empty",)),
+    ("config-url-env-number", APP + "url_env = 7\n", ("url_env must be the name of an environment variable",)),
+    ("config-url-env-holds-url", APP + 'url_env = "postgresql://u:pw@db.example/app"\n',
+     ("url_env holds a URL",)),
+    ("config-target-url-env-lowercase-url", APP + '[services.app.targets.prod]\nurl_env = "sqlite:///x.db"\n',
+     ("url_env holds a URL",)),
+    ("config-target-prelude-text", APP + '[services.app.targets.prod]\nurl_env = "X"\nprelude = "yes"\n',
+     ("prelude must be true or false",)),
+    ("config-migrations-number", APP.replace('"migrations/app"', "5"), ("migrations must be a non-empty string",)),
+    ("config-snapshot-array", APP + "snapshot = []\n", ("snapshot must be a non-empty string",)),
+    ("config-prelude-number", APP + "prelude = 1\n", ("prelude must be a non-empty string",)),
+    ("config-history-table-empty", APP + 'history_table = ""\n', ("history_table must be a non-empty",)),
+    ("config-ignore-not-array", APP + 'ignore = "*.draft.sql"\n', ("ignore must be an array",)),
+    ("config-ignore-empty-glob", APP + 'ignore = [""]\n', ("ignore must be an array of non-empty strings",)),
+    ("config-description-number", APP + "description = 5\n", ("description must be a string",)),
+    ("config-scratch-url-env-number", "scratch_url_env = 5\n" + APP, ("scratch_url_env must be",)),
+    ("config-service-name-path", '[services."../../x"]\ndialect = "sqlite"\n', ("service name '../../x'",)),
+    ("config-service-name-slash", '[services."a/b"]\ndialect = "sqlite"\n', ("service name 'a/b'",)),
+    ("config-service-name-dot", '[services."."]\ndialect = "sqlite"\n', ("service name '.'",)),
     ("config-exposed-not-inspected", APP + 'exposed_schemas = ["api"]\n', ("exposed_schemas names 'api'",)),
     ("config-wrangler-on-sqlite", APP + 'wrangler = "wrangler.toml"\n', ("d1 services only",)),
 ]
@@ -82,6 +103,61 @@ def _unknown_service(s: Sandbox) -> list[str]:
 def _env_unset(s: Sandbox) -> list[str]:
     s.env["DBTOOL_TEST_PROD_URL"] = ""
     return ["migrate", "app", "--target", "prod"]
+
+
+@case("config-default-env-unset", 2, "service app: $DBTOOL_TEST_APP_URL is not set")
+def _default_env_unset(s: Sandbox) -> list[str]:
+    """A default target whose variable is unset used to migrate the embedded file instead."""
+    s.config(BASE_CONFIG.replace('migrations = "migrations/app"\n',
+                                 'migrations = "migrations/app"\nurl_env = "DBTOOL_TEST_APP_URL"\n', 1))
+    s.env["DBTOOL_TEST_APP_URL"] = ""
+    s.add("app", "0002_more.sql", "CREATE TABLE more (id TEXT);\n")
+    return ["migrate", "app"]
+
+
+def _foreign_table(database: str, table: str, columns: str) -> object:
+    """A table of dbtool's history names, but another tool's: swapped in before the run."""
+    def build(s: Sandbox) -> list[str]:
+        import sqlite3
+
+        conn = sqlite3.connect(s.root / ".dbtool" / "local" / f"{database}.db")
+        with conn:
+            conn.execute(f"ALTER TABLE {table} RENAME TO {table}_ours")
+            conn.execute(f"CREATE TABLE {table} ({columns})")
+        conn.close()
+        s.add(database, "0002_more.sql" if database != "ts" else "20250102000000_more.sql",
+              "CREATE TABLE more (id TEXT);\n")
+        return ["migrate", database]
+    return build
+
+
+for _db, _table, _columns, _fragments in [
+    ("app", "d1_migrations", "version TEXT, ran_at TEXT", ("table d1_migrations", "history_table")),
+    ("edge", "d1_migrations", "id INTEGER PRIMARY KEY, name TEXT", ("lacks applied_at",)),
+    ("ts", "dbtool_migrations", "migration TEXT, ok INTEGER", ("table dbtool_migrations", "lacks name")),
+]:
+    case(f"history-foreign-{_db}-{_table}", 2, *_fragments)(_foreign_table(_db, _table, _columns))
+
+
+@case("audit-ad-hoc-without-snapshot", 2, "--snapshot PATH")
+def _audit_adhoc(s: Sandbox) -> list[str]:
+    return ["audit", "--dir", "migrations/app", "--url", "sqlite:///.dbtool/local/app.db"]
+
+
+@case("snapshot-unknown-key", 2, "app.yaml:8:", "defualt", "tables.a.columns.id")
+def _snapshot_key(s: Sandbox) -> list[str]:
+    (s.root / "schemas").mkdir()
+    (s.root / "schemas" / "app.yaml").write_text(
+        "service: app\ndialect: sqlite\ntables:\n  a:\n    columns:\n      id:\n        type: TEXT\n"
+        "        defualt: 'x'\n        nullable: false\n    primary_key: {columns: [id]}\n")
+    return ["audit", "app"]
+
+
+@case("snapshot-unknown-top-key", 2, "app.yaml:3:", "tabels")
+def _snapshot_top_key(s: Sandbox) -> list[str]:
+    (s.root / "schemas").mkdir()
+    (s.root / "schemas" / "app.yaml").write_text("service: app\ndialect: sqlite\ntabels: {}\n")
+    return ["audit", "app"]
 
 
 @case("config-unknown-target", 2, "has no target 'staging'", "prod")

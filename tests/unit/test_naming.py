@@ -75,3 +75,43 @@ def test_next_name_timestamp_is_utc_and_never_collides():
 def test_slugify():
     assert slugify("  Héllo   World ") == "h_llo_world"
     assert slugify("!!!") == "migration"
+
+
+def test_next_timestamp_moves_on_as_a_time_not_as_a_number():
+    """`new` at 23:59:59 on 31 December with that second taken: midnight of the next
+    year, never `…235960` (which dbtool itself rejects as an invalid timestamp)."""
+    eve = datetime(2025, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert next_name(["20251231235959_a.sql"], "b", TIMESTAMP, eve) == "20260101000000_b.sql"
+    taken = ["20251231235959_a.sql", "20260101000000_b.sql"]
+    assert next_name(taken, "c", TIMESTAMP, eve) == "20260101000001_c.sql"
+    # a file from a clock ahead of ours: the new file still sorts last
+    assert next_name(["20270101000000_future.sql"], "d", TIMESTAMP, eve) == "20270101000001_d.sql"
+
+
+def test_next_timestamp_generated_clocks_and_taken_names():
+    """Clocks on second/minute/hour/day/month/year boundaries (leap days included) and
+    random taken names: the new name is a valid timestamp, later than every taken one,
+    and not earlier than the clock."""
+    import random
+    from datetime import timedelta
+
+    seed = random.randrange(2**32)
+    rng = random.Random(seed)
+    for _ in range(500):
+        year = rng.choice([1999, 2023, 2024, 2025, 2099])
+        month = rng.choice([1, 2, 6, 12])
+        day = {2: 29 if year % 4 == 0 and year % 100 else 28}.get(month, 30 if month == 6 else 31)
+        clock = datetime(year, month, rng.choice([1, day]), rng.choice([0, 23]), rng.choice([0, 59]),
+                         rng.choice([0, 58, 59]), rng.randrange(1_000_000), tzinfo=UTC)
+        base = clock.replace(microsecond=0)
+        taken = sorted({(base + timedelta(seconds=rng.randrange(-3, 4))).strftime("%Y%m%d%H%M%S")
+                        for _ in range(rng.randrange(0, 5))})
+        names = [f"{stamp}_t{i}.sql" for i, stamp in enumerate(taken)]
+        try:
+            made = next_name(names, "new", TIMESTAMP, clock)
+        except MigrationFileError as exc:
+            raise AssertionError(f"seed {seed}: clock {clock}, taken {taken}: {exc}") from exc
+        stamp = made.split("_", 1)[0]
+        assert parse_version(made, TIMESTAMP).number == int(stamp), (seed, clock, taken, made)
+        assert all(stamp > t for t in taken), (seed, clock, taken, made)
+        assert stamp >= base.strftime("%Y%m%d%H%M%S"), (seed, clock, taken, made)

@@ -5,15 +5,61 @@ Tracebacks appear only with --debug, and even then pass through the masker.
 
 from __future__ import annotations
 
+import os
 import sys
+from typing import Any, TextIO
 
 from dbtool.errors import DbtoolError, ExitCode
 from dbtool.secrets import mask
 
+SIGPIPE_EXIT = 141  # 128 + SIGPIPE: how a shell reports a tool stopped by a closed pipe
+
 
 def _stderr(line: str) -> None:
-    sys.stderr.write(mask(line) + "\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(mask(line) + "\n")
+        sys.stderr.flush()
+    except OSError:  # stderr closed too: nothing left to tell
+        pass
+
+
+class ClosedPipeSafe:
+    """stdout for a reader that may go away (`dbtool migrate | head -1`). A closed pipe
+    is not the command's failure: the rest of the output goes to /dev/null and the
+    command finishes its work and exits with its own code, instead of stopping
+    between two files with a BrokenPipeError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.reader_gone = False
+
+    def write(self, text: str) -> int:
+        if not self.reader_gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self.discard()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.reader_gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self.discard()
+
+    def discard(self) -> None:
+        """From now on stdout is /dev/null (the buffered text too, at exit)."""
+        self.reader_gone = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError):  # no file descriptor (a test's StringIO)
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -30,11 +76,24 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(help_text.TOP_LEVEL)
             sys.exit(0)
     debug = "--debug" in args  # accepted anywhere on the line, not only before the command
+    remember_secrets(args)
+    stdout = sys.stdout = ClosedPipeSafe(sys.stdout)  # type: ignore[assignment]
     code = run([a for a in args if a != "--debug"], debug=debug)
+    stdout.flush()  # a reader that left after the last line must not cost exit 120 at shutdown
     import gc
 
     gc.freeze()  # nothing is left to collect: skip the collector's pass over psycopg & co at exit
     sys.exit(int(code))
+
+
+def remember_secrets(args: list[str]) -> None:
+    """Before anything runs: every URL on the command line and in the environment, parsed or
+    not, and every variable named like a credential, so no later message can show them."""
+    from dbtool import secrets
+
+    secrets.remember_environment()
+    for arg in args:
+        secrets.remember_url(arg.split("=", 1)[1] if arg.startswith("--url=") else arg)
 
 
 def _click():
@@ -69,6 +128,10 @@ def run(args: list[str], *, debug: bool = False) -> int:
     except click.ClickException as exc:
         _stderr(f"dbtool: error: {exc.format_message()}")
         return ExitCode.USAGE
+    except BrokenPipeError:  # output that bypassed ClosedPipeSafe (click's help): stop quietly
+        if isinstance(sys.stdout, ClosedPipeSafe):
+            sys.stdout.discard()
+        return SIGPIPE_EXIT
     except (typer.Abort, KeyboardInterrupt):
         _stderr("dbtool: interrupted; files already applied stay applied, the current one was rolled back")
         return 130

@@ -12,7 +12,11 @@ from dbtool.cli.render import emit_json, line
 
 HELP = """Create the next migration file in the service's naming scheme: 4-digit
 max+1 for sequential services, a UTC YYYYMMDDHHMMSS timestamp for timestamp
-ones. The name is slugified; an existing file is never overwritten.
+ones (later than every existing file, moved on second by second as a time).
+The file goes where migrate and status read: a service that names its wrangler
+file gets it in the binding's migrations_dir. The name is slugified; an
+existing file is never overwritten; parked files (_name.sql, ignore globs) do
+not count.
 
 \b
 Examples:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,10 +46,14 @@ that let `anon` write, SECURITY DEFINER functions without a fixed search_path
 (pg_temp last), dbtool's own history reachable by PUBLIC/anon/authenticated,
 and exposed views that read an RLS table with their owner's rights.
 
+Ad hoc (--dir DIR --url URL, no dbtool.toml) name the schema file to compare
+with: --snapshot PATH.
+
 \b
 Examples:
   dbtool audit --all
   dbtool audit studio --target prod --format github
+  dbtool audit --dir supabase/migrations --url "$DATABASE_URL" --snapshot schemas/app.yaml
 
 Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable.
 """
@@ -64,7 +69,8 @@ Examples:
   dbtool check
   DBTOOL_SCRATCH_URL=postgresql://postgres@127.0.0.1/postgres dbtool check --require-all
 
-Exit codes: 0 all clean · 1 problems (or skips with --require-all) · 2 bad input.
+Exit codes: 0 all clean · 1 problems (or skips with --require-all) · 2 bad input ·
+3 a database (the scratch server) unreachable.
 """
 
 
@@ -87,10 +93,13 @@ def register(app: typer.Typer) -> None:
     @app.command("audit", help=AUDIT_HELP)
     def audit_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
                   target: TargetName = None, url: Url = None, folder: Dir = None,
+                  snapshot: Annotated[Path | None, typer.Option(
+                      "--snapshot", help="With --dir DIR --url URL: the snapshot file to compare with.",
+                      dir_okay=False)] = None,
                   fmt: CiOutput = CiFormat.text) -> None:
         from dbtool.core.schema_ops import audit
 
-        results = audit(spec(ctx, services, all_, target, url, folder))
+        results = audit(spec(ctx, services, all_, target, url, folder), snapshot=snapshot)
         _render_audit(results, fmt)
         if any(not r.clean for r in results if not r.skip_reason):
             raise typer.Exit(1)
@@ -104,8 +113,8 @@ def register(app: typer.Typer) -> None:
 
         report = check(spec(ctx, services, all_, None, None, None), require_all=require_all)
         _render_check(report, fmt)
-        if not report.ok:
-            raise typer.Exit(1)
+        if report.exit_code:
+            raise typer.Exit(report.exit_code)
 
 
 def _render_audit(results, fmt: CiFormat) -> None:

@@ -22,8 +22,9 @@ from dbtool.cli.render import console, emit_json, line
 
 HELP = """Show every migration's state: applied (with time), pending, modified
 (checksum differs from the one recorded), missing (history row without a file),
-out-of-order (pending but older than the newest applied file). Duplicate
-versions are flagged. Never writes to the database.
+out-of-order (pending but older than the newest applied file), ignored (a
+parked file: its name starts with _ or matches the service's ignore globs; never
+applied). Duplicate versions are flagged. Never writes to the database.
 
 \b
 Examples:
@@ -35,7 +36,7 @@ Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing
 """
 
 _STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
-          "out-of-order": "magenta"}
+          "out-of-order": "magenta", "ignored": "dim"}
 
 
 def register(app: typer.Typer) -> None:
@@ -76,7 +77,8 @@ def _render(result) -> None:
     title = f"{result.service} ({result.label}: {result.target}) — {summary}"
     if not result.exists:
         title += " — database not created yet"
-    rows = [(s.name, s.state.value, s.applied.applied_at if s.applied else "", _source(s), _note(s))
+    # a row may carry no time (Supabase/dbmate rows, history without a file): an empty cell
+    rows = [(s.name, s.state.value, (s.applied.applied_at or "") if s.applied else "", _source(s), _note(s))
             for s in result.states]
     if sys.stdout.isatty():
         _rich_table(title, rows)
@@ -105,6 +107,8 @@ def _rich_table(title: str, rows: list[tuple[str, ...]]) -> None:
 
 
 def _note(state) -> str:
+    if state.state.value == "ignored":
+        return "parked: never applied (a name starting with _ or an ignore glob)"
     notes = []
     if state.duplicate_version:
         notes.append("duplicate version")

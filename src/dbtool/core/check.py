@@ -15,7 +15,7 @@ from typing import Any
 from dbtool.config import Project, Service, load_project
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
 from dbtool.core.targets import TargetSpec, select_services
-from dbtool.errors import DbtoolError
+from dbtool.errors import DbtoolError, ExitCode
 from dbtool.migrations.files import discover
 
 
@@ -27,6 +27,7 @@ class ServiceCheck:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     skip_reason: str | None = None
+    unreachable: bool = False  # a database (the scratch server) could not be reached: exit 3
     files: int = 0
     # the scratch build's schema, handed from the build step to the docs step (not reported)
     built: Any = field(default=None, repr=False, compare=False)
@@ -38,7 +39,7 @@ class ServiceCheck:
     def to_dict(self) -> dict[str, Any]:
         return {"service": self.service, "dialect": self.dialect, "ok": self.ok, "files": self.files,
                 "steps": self.steps, "problems": self.problems, "warnings": self.warnings,
-                "skip_reason": self.skip_reason}
+                "skip_reason": self.skip_reason, "unreachable": self.unreachable}
 
 
 @dataclass
@@ -51,8 +52,16 @@ class CheckReport:
         skipped = any(s.skip_reason for s in self.services)
         return all(s.ok for s in self.services) and not (self.require_all and skipped)
 
+    @property
+    def exit_code(self) -> int:
+        """0 clean · 1 problems (or skips with --require-all) · 3 a database was unreachable
+        (the check could not be made, which is not the same as finding a problem)."""
+        if any(s.unreachable for s in self.services):
+            return int(ExitCode.UNREACHABLE)
+        return 0 if self.ok else int(ExitCode.PROBLEMS)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "require_all": self.require_all,
+        return {"ok": self.ok, "require_all": self.require_all, "exit_code": self.exit_code,
                 "services": [s.to_dict() for s in self.services]}
 
 
@@ -60,7 +69,7 @@ Step = Callable[[Service, Project, ServiceCheck], None]
 
 
 def _files(service: Service, project: Project, result: ServiceCheck) -> None:
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     result.files = len(files)
 
 
@@ -131,6 +140,7 @@ def check_service(service: Service, project: Project) -> ServiceCheck:
         except DbtoolError as exc:
             result.steps["apply" if name == "build" else name] = "fail"
             result.problems.append(exc.one_line())
+            result.unreachable = result.unreachable or exc.exit_code == ExitCode.UNREACHABLE
             if name in ("files", "build"):
                 break  # later steps need the earlier ones
     result.steps.pop("build", None)

@@ -27,7 +27,7 @@ from dbtool.config import Project, load_project
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import ConfigError, HistoryConflict, UsageError
-from dbtool.migrations.files import MigrationFile, decode, discover
+from dbtool.migrations.files import MigrationFile, decode, discover, is_parked
 from dbtool.migrations.foreign import unadopted, with_foreign
 from dbtool.migrations.history import AppliedMigration, MigrationState
 
@@ -131,7 +131,7 @@ def opened(spec: TargetSpec) -> Iterator[Opened]:
     service = target.service
     if target.skipped or target.url is None:
         raise ConfigError(f"{service.name}: {target.skip_reason}", hint="pass --url or --target")
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     timeout = project.lock_timeout if project else 30.0
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=timeout)
@@ -164,6 +164,9 @@ def find_file(files: list[MigrationFile], name: str) -> MigrationFile:
     for file in files:
         if file.name == name:
             return file
+    if is_parked(name):
+        raise UsageError(f"{name} is parked (its name starts with _), so it is never applied",
+                         hint="rename it without the leading _ to make it a migration")
     raise UsageError(f"{name!r} names no migration file of this service",
                      hint="give a file name as `dbtool status` lists it")
 

@@ -54,7 +54,7 @@ def scratch_report(service: Service, project: Project | None, *,
     if schema is None:
         with built_scratch(service, project) as (url, _run):
             schema = inspect_url(service, url)
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     entries = tuple(_entry(service, f.name, "applied", f) for f in files)
     source = Source("scratch", "scratch", None, _relative(service.migrations, service.root))
     return _report(service, source, schema, entries)
@@ -74,7 +74,7 @@ def _live_report(target: ResolvedTarget, project: Project | None) -> Introspecti
         _entry(service, s.name, s.state.value, s.file,
                applied_at=s.applied.applied_at if s.applied else None,
                checksum=s.applied.checksum if s.applied and s.applied.checksum else None)
-        for s in status.states)
+        for s in status.states if s.state.value != "ignored")  # parked files are no migrations
     source = Source("target", target.label, target.url.display,
                     _relative(service.migrations, service.root))
     return _report(service, source, schema, entries)

@@ -19,7 +19,7 @@ from dbtool.core.history_ops import refuse_unadopted
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
-from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load
+from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
 from dbtool.migrations.history import AppliedMigration, MigrationState, State, compute_states
 
 
@@ -155,7 +155,7 @@ def _plan(engine, target: ResolvedTarget, files: list[MigrationFile], opts: Migr
     """Read the history and decide: refusals, the files to run, and their rules."""
     service = target.service
     history = engine.history()
-    states = compute_states(files, history)
+    states = compute_states(files, history, parked_names(service.migrations, service.ignore))
     refuse_unadopted(engine, files, states, service.name)
     loaded = _load_all(_pending(states, opts), engine.capabilities.splitter, cache)
     _check_rules(engine.capabilities, loaded)
@@ -175,7 +175,7 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
     if target.skipped or target.url is None:
         run.status, run.skip_reason = "skipped", target.skip_reason
         return run
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
     cache: dict[str, LoadedMigration] = {}

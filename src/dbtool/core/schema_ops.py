@@ -7,17 +7,17 @@ Nothing compares SQL text; everything goes through `dbtool.diff`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dbtool.config import Project, Service, load_project
 from dbtool.core.migrate import migrate_target
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
 from dbtool.engines import open_engine
-from dbtool.errors import ConfigError
-from dbtool.migrations.files import discover
+from dbtool.errors import ConfigError, UsageError
+from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import State, compute_states
 from dbtool.urls import DatabaseUrl
 
@@ -128,7 +128,7 @@ def change_dict(change: Any) -> dict[str, Any]:
 def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]], list[Any]]:
     """Schema, history problems and dbtool's own tables' grants from ONE snapshot of the
     live database, so a concurrent migrate cannot commit between the reads (a torn report)."""
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema)
     try:
@@ -138,9 +138,9 @@ def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, 
             own = _own_objects(service, engine)
     finally:
         engine.close()
-    states = compute_states(files, applied)
+    states = compute_states(files, applied, parked_names(service.migrations, service.ignore))
     return schema, [{"migration": s.name, "state": s.state.value}
-                    for s in states if s.state is not State.APPLIED], own
+                    for s in states if s.state not in (State.APPLIED, State.IGNORED)], own
 
 
 def _own_objects(service: Service, engine: Any) -> list[Any]:
@@ -178,7 +178,10 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
     if live and target.skipped:
         result.skip_reason = target.skip_reason
         return result
-    expected = snapshot.load(path).schema
+    declared = snapshot.load(path)
+    if live:
+        _same_family(path, declared.dialect, service.dialect)
+    expected = declared.schema
     try:
         if live:
             actual, result.history, own = _read_live(service, target.url)
@@ -193,11 +196,38 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
     return result
 
 
-def audit(spec: TargetSpec) -> list[AuditResult]:
-    """Compare each service's database (live target, else scratch) with its snapshot."""
+def audit(spec: TargetSpec, *, snapshot: Path | None = None) -> list[AuditResult]:
+    """Compare each service's database (live target, else scratch) with its snapshot.
+
+    Ad hoc (`--dir DIR --url URL`) there is no configured snapshot: `snapshot` names
+    the file to compare the live database with (required there, refused elsewhere)."""
+    if spec.dir is not None:
+        if snapshot is None:
+            raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
+                             "compare the database with",
+                             hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
+                                  "or audit a service configured in dbtool.toml")
+        [target] = resolve(spec)
+        service = replace(target.service, snapshot=snapshot)
+        return [audit_target(replace(target, service=service), None, True)]
+    if snapshot is not None:
+        raise UsageError("--snapshot is for ad-hoc audits (--dir DIR --url URL)",
+                         hint="a configured service compares with its own snapshot (snapshot = … "
+                              "in dbtool.toml)")
     project = load_project(spec.config)
-    live = bool(spec.target or spec.url)
-    return [audit_target(t, project, live) for t in resolve(spec, project)]
+    if spec.target or spec.url:
+        return [audit_target(t, project, True) for t in resolve(spec, project)]
+    # a scratch build from the migrations: no live target is resolved (or required)
+    return [audit_target(ResolvedTarget(s, None, "scratch"), project, False)
+            for s in select_services(spec, project)]
+
+
+def _same_family(path: Path, declared: str, dialect: str) -> None:
+    """A snapshot of a Postgres schema cannot describe a SQLite database, or the reverse."""
+    family = {"sqlite": "sqlite", "d1": "sqlite", "postgres": "postgres"}
+    if declared in family and family[declared] != family.get(dialect, dialect):
+        raise UsageError(f"snapshot {path} describes a {declared} schema, but the database is {dialect}",
+                         hint="compare it with a database of the same engine")
 
 
 __all__ = ["AuditResult", "SnapshotResult", "audit", "audit_target", "build_and_inspect",

@@ -8,7 +8,7 @@ from dbtool.config import load_project
 from dbtool.core.history_ops import history_with_foreign
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
 from dbtool.engines import open_engine
-from dbtool.migrations.files import discover
+from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import MigrationState, State, compute_states, summarise
 
 
@@ -30,7 +30,7 @@ class ServiceStatus:
     def needs_attention(self) -> bool:
         """Anything pending, modified, missing or out of order — or applied by another tool
         (Supabase, dbmate) and not adopted yet, which `migrate` refuses."""
-        return any(s.state is not State.APPLIED or _unadopted(s) for s in self.states)
+        return any(s.state not in (State.APPLIED, State.IGNORED) or _unadopted(s) for s in self.states)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -46,12 +46,13 @@ def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> Service
     if target.skipped or target.url is None:
         result.skip_reason = target.skip_reason
         return result
-    files, result.scheme = discover(service.migrations, service.naming)
+    files, result.scheme = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=lock_timeout)
     try:
         result.exists = engine.exists()
-        result.states = compute_states(files, history_with_foreign(engine, files))
+        result.states = compute_states(files, history_with_foreign(engine, files),
+                                       parked_names(service.migrations, service.ignore))
     finally:
         engine.close()
     return result

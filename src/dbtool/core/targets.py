@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dbtool.config import Project, Service, load_project
-from dbtool.errors import ConfigError, UsageError
+from dbtool.errors import ConfigError, UrlError, UsageError
 from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for, with_persist_to
 
 
@@ -72,7 +72,8 @@ def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTa
     if spec.url and len(services) > 1:
         raise UsageError("--url names one database; it cannot serve several services",
                          hint="name exactly one service with --url, or use --target")
-    return _persist_to([_resolve_one(svc, spec) for svc in services], spec.persist_to)
+    return _persist_to([_resolve_one(svc, spec, named=not spec.all) for svc in services],
+                       spec.persist_to)
 
 
 def _persist_to(targets: list[ResolvedTarget], folder: Path | None) -> list[ResolvedTarget]:
@@ -106,7 +107,10 @@ def wrangler_aware(service: Service) -> Service:
     return with_wrangler(service)
 
 
-def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
+def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> ResolvedTarget:
+    """`named`: the user asked for this service (not `--all`). A default target whose
+    variable is unset is then an error, as with --target; under --all the service is
+    skipped with that reason. It never falls back to another database in silence."""
     if spec.url:
         return ResolvedTarget(service, parse_url(spec.url), "--url")
     if spec.target:
@@ -119,10 +123,13 @@ def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
         if value is None:
             raise ConfigError(f"target {service.name}.{target.name}: ${target.url_env} is not set",
                               hint=f"export {target.url_env}=URL")
-        return ResolvedTarget(service, parse_url(value), target.name, target.prelude)
+        return ResolvedTarget(service, url_from_env(value, target.url_env), target.name, target.prelude)
     default = service.default_target
-    if default is not None and (value := default.url()):
-        return ResolvedTarget(service, parse_url(value), f"${default.url_env}", default.prelude)
+    if default is not None:
+        if value := default.url():
+            return ResolvedTarget(service, url_from_env(value, default.url_env), f"${default.url_env}",
+                                  default.prelude)
+        return _unset_default(service, default.url_env, named)
     if service.wrangler is not None:  # a D1 service's local database is wrangler's
         from dbtool.d1.wrangler import find_binding, local_url
 
@@ -130,6 +137,30 @@ def _resolve_one(service: Service, spec: TargetSpec) -> ResolvedTarget:
         return ResolvedTarget(service, parse_url(url), "wrangler local")
     if service.dialect in ("sqlite", "d1"):
         return ResolvedTarget(service, sqlite_url_for(service.embedded_path), "embedded")
-    variable = default.url_env if default else f"{service.name.upper()}_DATABASE_URL"
-    hint = f"set ${variable}" if default else "add url_env to the service in dbtool.toml"
-    return ResolvedTarget(service, None, "none", skip_reason=f"no database URL: {hint} or pass --url")
+    return ResolvedTarget(service, None, "none",
+                          skip_reason="no database URL: add url_env to the service in dbtool.toml "
+                                      "or pass --url")
+
+
+def url_from_env(value: str, variable: str) -> DatabaseUrl:
+    """A URL from an environment variable. A value without `scheme://` is not shown in the
+    error: it may be a bare password or token put in the wrong variable, which no mask can
+    recognise."""
+    try:
+        return parse_url(value)
+    except UrlError as exc:
+        if "://" in value:
+            raise UrlError(f"${variable}: {exc.message}", hint=exc.hint) from None
+        raise UrlError(f"${variable} does not hold a database URL (no scheme://); its value is not "
+                       "shown", hint=exc.hint) from None
+
+
+def _unset_default(service: Service, variable: str, named: bool) -> ResolvedTarget:
+    """The default target's variable is unset: skipped under --all, an error when named."""
+    if not named:
+        return ResolvedTarget(service, None, "none",
+                              skip_reason=f"no database URL: set ${variable} or pass --url")
+    embedded = (" (or remove url_env from dbtool.toml to use the embedded database)"
+                if service.dialect in ("sqlite", "d1") else "")
+    raise ConfigError(f"service {service.name}: ${variable} is not set, so its default target "
+                      "has no URL", hint=f"export {variable}=URL or pass --url{embedded}")

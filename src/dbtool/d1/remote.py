@@ -101,11 +101,17 @@ def api_base() -> str:
 
 
 def api_token() -> str:
-    token = os.environ.get(TOKEN_ENV, "").strip()
+    raw = os.environ.get(TOKEN_ENV, "")
+    secrets.remember(raw.strip())
+    token = raw.strip()
     if not token:
         raise ConfigError(f"{TOKEN_ENV} is not set; the D1 REST API needs an API token",
                           hint=_TOKEN_HINT)
-    secrets.remember(token)
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        # it would go into an HTTP header, whose error messages quote it escaped (unmasked)
+        raise ConfigError(f"{TOKEN_ENV} holds characters an API token never has (blanks, control "
+                          "or non-ASCII characters); its value is not shown",
+                          hint="copy the token again from the Cloudflare dashboard")
     return token
 
 

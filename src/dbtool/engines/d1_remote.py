@@ -39,6 +39,7 @@ from dbtool.d1.locate import clean_message, locate
 from dbtool.d1.remote import D1Client, D1SqlError
 from dbtool.engines.base import ApplyOutcome, Capabilities
 from dbtool.engines.history_d1_remote import D1RemoteHistoryOps
+from dbtool.engines.history_shape import check_sqlite
 from dbtool.engines.history_sqlite import (
     applied_from_row,
     columns_in_ddl,
@@ -48,7 +49,7 @@ from dbtool.engines.history_sqlite import (
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
 from dbtool.errors import ConnectionFailed, HistoryConflict, MigrationFailed, SourceLocation
 from dbtool.faults import fault
-from dbtool.migrations.audit import current_user, limited
+from dbtool.migrations.audit import LOG_TABLE, current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
 from dbtool.migrations.history import AppliedMigration
@@ -92,8 +93,9 @@ class D1RemoteEngine(D1RemoteHistoryOps):
 
     def history(self) -> list[AppliedMigration]:
         tables = {r["name"]: r["sql"] for r in self.client.rows(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
-            [self.table, SIDE_TABLE, DBMATE_TABLE])}
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?, ?)",
+            [self.table, SIDE_TABLE, DBMATE_TABLE, LOG_TABLE])}
+        check_sqlite(tables, self.table, self.url.display)
         self._seen_tables = set(tables)  # spares foreign_history() a round trip
         side = tables.get(SIDE_TABLE)
         self._side_upgrades = [] if side is None else side_upgrades(columns_in_ddl(side))

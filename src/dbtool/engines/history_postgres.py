@@ -157,10 +157,16 @@ class PostgresHistoryOps:
         self._drop_run_cache()
         self._ensure_history(conn)
         log = qualified(self.schema, LOG_TABLE)
-        if conn.execute("SELECT to_regclass(%s) IS NULL", (log,)).fetchone()[0]:
+        present = history_columns(conn, log)
+        if present is None:
             ensure_schema(conn, self.schema)
             conn.execute(log_ddl(self.schema))
             lock_down(conn, [log])
+        else:
+            from dbtool.engines.history_shape import LOG_COLUMNS, check
+
+            check(log, present, LOG_COLUMNS, where=self.url.display,
+                  hint=f"dbtool keeps its audit trail in {LOG_TABLE}: rename or drop that table first")
         return conn
 
     def _log(self, conn: Any, entries: Sequence[LogEntry]) -> None:

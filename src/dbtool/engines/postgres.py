@@ -13,6 +13,7 @@ from typing import Any
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
 from dbtool.engines.history_postgres import PostgresHistoryOps, history_columns
+from dbtool.engines.history_shape import POSTGRES_COLUMNS
 from dbtool.engines.pg_own_tables import (
     DEFAULT_SCHEMA,
     HISTORY_TABLE,
@@ -21,6 +22,7 @@ from dbtool.engines.pg_own_tables import (
     legacy_schema,
     lock_down,
     probe_legacy,
+    qualified,
     read_table,
     relocate,
 )
@@ -33,7 +35,7 @@ from dbtool.errors import (
     UrlError,
 )
 from dbtool.faults import fault
-from dbtool.migrations.audit import limited
+from dbtool.migrations.audit import LOG_TABLE, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
@@ -71,12 +73,18 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> 
     raw = url.raw.replace("postgresql+psycopg://", "postgresql://", 1)
     try:
         return psycopg.connect(raw, autocommit=autocommit, connect_timeout=timeout)
-    except psycopg.Error as exc:
-        raise connection_error(url, exc) from None
+    except (psycopg.Error, ValueError) as exc:  # ValueError: a URL part that is not UTF-8 …
+        error = connection_error(url, exc)
+    # raised outside the handler: no __context__ keeps the driver's text, which may quote
+    # a piece of a malformed URL's password
+    raise error
 
 
 _BAD_OPTION = re.compile(r"invalid (URI query parameter|connection option|\w+ value)|"
                          r"invalid value for parameter")
+# libpq's complaints about the URL's own syntax (a password with `@`, `&`, `%` or blanks)
+_BAD_SYNTAX = re.compile(r"key/value separator|percent-encoded|unexpected spaces|unexpected character|"
+                         r"in URI|in connection info string|invalid port number|invalid integer value")
 
 
 def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
@@ -84,10 +92,18 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
     refuses us, exit 2 when the URL itself is wrong (an option libpq rejects)."""
     text = secrets.mask(" ".join(str(exc).split()))
     where = f"{url.host or 'localhost'}:{url.port or 5432}"
+    if isinstance(exc, ValueError):  # psycopg could not read the URL (percent-decoded non-UTF-8)
+        return UrlError(f"the URL {url.display} cannot be read: {text}",
+                        hint="percent-encode each character's UTF-8 bytes (é is %C3%A9)")
     if _BAD_OPTION.search(text):
         return UrlError(f"the URL {url.display} has an option PostgreSQL rejects: "
                         f"{text.removeprefix('connection is bad: ')}",
                         hint="fix or remove that query parameter (see libpq's connection parameters)")
+    if _BAD_SYNTAX.search(text):
+        return UrlError(f"PostgreSQL cannot read the URL {url.display}: "
+                        f"{text.removeprefix('connection is bad: ')}",
+                        hint="percent-encode special characters in the user and password "
+                             "(@ is %40, : is %3A, / is %2F, & is %26, a blank is %20)")
     if "password authentication failed" in text or "no password supplied" in text:
         return ConnectionFailed(f"authentication failed for user {url.username!r} at {where}",
                                 hint="check the user and password in the URL")
@@ -145,6 +161,11 @@ class PostgresEngine(PostgresHistoryOps):
     def history(self) -> list[AppliedMigration]:
         """The rows where the table is (not moved out of `public` yet: read there)."""
         def read(table: str, columns: frozenset[str]) -> list[AppliedMigration]:
+            found_in = table.rsplit(".", 1)[0].strip('"') if "." in table else "public"
+            if found_in == self.schema:
+                self._check_shape(qualified(found_in, HISTORY_TABLE), columns)
+            else:  # where an earlier dbtool kept it (not moved yet)
+                self._check_legacy_table(qualified(found_in, HISTORY_TABLE), columns, POSTGRES_COLUMNS)
             # `source` arrived after the first release: an older table reads it as NULL
             source = "source" if "source" in columns else "NULL"
             rows = self.conn.execute(f"SELECT name, applied_at::text, checksum, duration_ms, applied_by, "
@@ -304,6 +325,9 @@ class PostgresEngine(PostgresHistoryOps):
         """Create the history table (closed to the API roles), move it from where an earlier
         dbtool kept it, or add the columns an older dbtool lacked."""
         present = history_columns(conn, self.table)
+        self._check_shape(self.table, present)
+        if present is None:
+            self._check_legacy(conn)
         if present is None and relocate(conn, self.schema, self.legacy):
             present = history_columns(conn, self.table)
         if present is None:
@@ -314,10 +338,37 @@ class PostgresEngine(PostgresHistoryOps):
         else:
             self._upgrade_history(conn, present)
 
+    def _check_shape(self, table: str, present: frozenset[str] | None) -> None:
+        """A `dbtool_migrations` of another shape (another tool's) stops the run untouched."""
+        from dbtool.engines.history_shape import check
+
+        check(table, present, POSTGRES_COLUMNS, where=self.url.display,
+              hint=f"rename that table (or keep dbtool's history elsewhere: history_schema = \"NAME\" "
+                   f"for the service in dbtool.toml); dbtool never writes into another tool's {HISTORY_TABLE}")
+
+    def _check_legacy(self, conn: Any) -> None:
+        """Tables where an earlier dbtool kept its history are moved into the history schema;
+        one of another shape there is not dbtool's, and is never moved."""
+        from dbtool.engines.history_shape import LOG_COLUMNS
+
+        if self.legacy is None:
+            return
+        for table, required in ((HISTORY_TABLE, POSTGRES_COLUMNS), (LOG_TABLE, LOG_COLUMNS)):
+            name = qualified(self.legacy, table)
+            self._check_legacy_table(name, history_columns(conn, name), required)
+
+    def _check_legacy_table(self, name: str, present: frozenset[str] | None, required: Sequence[str]) -> None:
+        from dbtool.engines.history_shape import check
+
+        check(name, present, required, where=self.url.display,
+              hint=f"rename that table: dbtool would take it for the history an earlier dbtool "
+                   f"kept in {self.legacy} and move it into {self.schema}")
+
     def _move_legacy_history(self) -> None:
         """Under the run's lock: move the tables an earlier dbtool left in `public` (one
         round trip when there are none), so no writing run leaves them reachable."""
         if probe_legacy(self.conn, self.legacy):
+            self._check_legacy(self.conn)
             with self.conn.transaction():
                 relocate(self.conn, self.schema, self.legacy)
 

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome, Capabilities
+from dbtool.engines.history_shape import check_sqlite
 from dbtool.engines.history_sqlite import (
     SqliteHistoryOps,
     applied_from_row,
@@ -26,7 +27,7 @@ from dbtool.engines.history_sqlite import (
 )
 from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation, UrlError
 from dbtool.faults import fault
-from dbtool.migrations.audit import current_user, limited
+from dbtool.migrations.audit import LOG_TABLE, current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
 from dbtool.urls import DatabaseUrl
@@ -99,7 +100,7 @@ class SqliteEngine(SqliteHistoryOps):
         if create:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            conn = self._open("rwc" if create else "ro")
+            conn = self._open("rwc" if create else _reading_mode(self.path))
         except sqlite3.DatabaseError as exc:
             if create or getattr(exc, "sqlite_errorcode", None) not in _NEEDS_RECOVERY:
                 raise self._open_error(exc) from exc
@@ -158,9 +159,7 @@ class SqliteEngine(SqliteHistoryOps):
                 conn.close()
 
     def _read_history(self, conn: sqlite3.Connection) -> list[AppliedMigration]:
-        tables = dict(conn.execute(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?)",
-            (self.table, SIDE_TABLE)).fetchall())
+        tables = self._history_tables(conn)
         if self.table not in tables:
             return []
         cur = conn.execute(history_sql(_quote_ident(self.table), tables.get(SIDE_TABLE)))
@@ -251,8 +250,17 @@ class SqliteEngine(SqliteHistoryOps):
             self._wal_eligible = False
             self._restore_mode = _enter_wal(conn)
 
+    def _history_tables(self, conn: sqlite3.Connection) -> dict[str, str | None]:
+        """name -> DDL of the history tables that exist; a foreign one of those names stops here."""
+        tables = dict(conn.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?, ?)",
+            (self.table, SIDE_TABLE, LOG_TABLE)).fetchall())
+        check_sqlite(tables, self.table, str(self.path))
+        return tables
+
     def _ensure_history(self, conn: sqlite3.Connection) -> None:
         if not self._history_ready:
+            self._history_tables(conn)
             conn.execute(wrangler_history_ddl(_quote_ident(self.table) if not self.table.isidentifier()
                                               else self.table))
             conn.execute(SIDE_DDL)
@@ -416,6 +424,20 @@ def transaction_ended(migration: LoadedMigration, statement: Any) -> MigrationFa
              "no longer be rolled back and is not recorded (check `dbtool status` and `dbtool "
              "audit`) — remove transaction control from the file (TX101)",
     )
+
+
+def _reading_mode(path: Path) -> str:
+    """How a reader (status, audit …) opens the file. A WAL database needs its -wal and
+    -shm files even to read, and a read-only connection can create them but never
+    remove them; a read-write one that writes nothing removes them again when it
+    closes, as the last connection of any SQLite client does. So: `rw` for WAL files
+    (bytes 18-19 of the header are 2), `ro` for the rest."""
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(20)
+    except OSError:
+        return "ro"
+    return "rw" if len(header) == 20 and header[18] == 2 else "ro"
 
 
 _ROLLBACK_MODES = frozenset({"delete", "truncate", "persist"})

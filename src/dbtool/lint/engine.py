@@ -32,7 +32,7 @@ from dbtool.lint.report import LintReport
 from dbtool.lint.sqlite_schema import SYNTAX_MARKERS
 from dbtool.lint.suppress import Ignore, directive_lines, parse_ignores
 from dbtool.migrations.files import MigrationFile, decode, directives
-from dbtool.migrations.splitter import split
+from dbtool.migrations.splitter import scan
 
 
 def analyze_statement(sql: str, dialect: str) -> Any:
@@ -51,12 +51,13 @@ def load_file(file: MigrationFile, dialect: str, *, selected: bool = True) -> Li
     lint_file = LintFile(file.path, file.name, selected=selected)
     try:
         lint_file.text = decode(file)
+        splitter = "postgres" if dialect == "postgres" else "sqlite"
+        parsed = scan(lint_file.text, splitter, file.path)
+        lint_file.statements = tuple(parsed.statements)
         try:
-            lint_file.directives = directives(file, lint_file.text)
+            lint_file.directives = directives(file, lint_file.text, parsed)
         except MigrationFileError as exc:
             lint_file.error = exc
-        splitter = "postgres" if dialect == "postgres" else "sqlite"
-        lint_file.statements = tuple(split(lint_file.text, splitter, file.path))
     except MigrationFileError as exc:
         lint_file.error = exc
         return lint_file

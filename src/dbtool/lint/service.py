@@ -25,7 +25,7 @@ def lint_service(service: Any, *, only: Iterable[Path] | None = None,
     from dbtool.core.targets import wrangler_aware
 
     service = wrangler_aware(service)
-    files, _ = discover(service.migrations, service.naming)
+    files, _ = discover(service.migrations, service.naming, service.ignore)
     chosen = _chosen(files, service.migrations, only, changed_since)
     return lint_files(files, service.dialect, config or LintConfig.for_service(service),
                       selected=chosen, name=service.name)

@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dbtool.errors import MigrationFileError, SourceLocation
 from dbtool.migrations.naming import Version, detect_scheme, parse_version
 
+if TYPE_CHECKING:
+    from dbtool.migrations.splitter import Scan
+
 BOM = b"\xef\xbb\xbf"
 KNOWN_DIRECTIVES = frozenset({"no-transaction", "lint-ignore"})
 LEADING_ONLY = frozenset({"no-transaction"})
-_DIRECTIVE = re.compile(r"^[ \t]*--[ \t]*dbtool:(?P<name>[A-Za-z0-9_\-]*)(?P<rest>.*)$", re.MULTILINE)
+_DIRECTIVE = re.compile(r"--[ \t]*dbtool:(?P<name>[A-Za-z0-9_\-]*)(?P<rest>[^\r\n]*)")
 
 
 @dataclass(frozen=True)
@@ -61,8 +67,25 @@ def checksum(raw: bytes) -> str:
     return hashlib.sha256(normalise_bytes(raw)).hexdigest()
 
 
-def discover(folder: Path, scheme: str | None = None) -> tuple[list[MigrationFile], str]:
-    """All `.sql` files directly in `folder`, ordered; other files and sub-folders ignored.
+def is_parked(name: str, ignore: Sequence[str] = ()) -> bool:
+    """A parked file is never applied: its name starts with `_` (the Supabase CLI skips
+    every file that does not match `<digits>_name.sql`, so teams park files that way),
+    or it matches one of the service's `ignore` globs from dbtool.toml."""
+    return name.startswith("_") or any(fnmatchcase(name, pattern) for pattern in ignore)
+
+
+def parked_names(folder: Path, ignore: Sequence[str] = ()) -> list[str]:
+    """The `.sql` files in `folder` that are parked, sorted by name (`status` lists them)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir()
+                  if p.suffix.lower() == ".sql" and is_parked(p.name, ignore) and p.is_file())
+
+
+def discover(folder: Path, scheme: str | None = None,
+             ignore: Sequence[str] = ()) -> tuple[list[MigrationFile], str]:
+    """All `.sql` files directly in `folder`, ordered; other files, sub-folders and parked
+    files (`is_parked`) are left out.
 
     Returns the files and the naming scheme (given, or detected from the names).
     """
@@ -71,16 +94,39 @@ def discover(folder: Path, scheme: str | None = None) -> tuple[list[MigrationFil
             f"migrations folder {folder} does not exist",
             hint="create it, fix 'migrations' in dbtool.toml, or pass --dir",
         )
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() == ".sql" and p.is_file())
+    paths = sorted(p for p in folder.iterdir()
+                   if p.suffix.lower() == ".sql" and not is_parked(p.name, ignore) and _is_file(p))
     names = [p.name for p in paths]
     scheme = scheme or detect_scheme(names)
     files = []
     for path in paths:
         version = parse_version(path.name, scheme, folder)
-        raw = path.read_bytes()
+        raw = _read(path)
         files.append(MigrationFile(path.name, path, version, checksum(raw), raw))
     files.sort(key=lambda f: f.version)
     return files, scheme
+
+
+def _is_file(path: Path) -> bool:
+    """A regular file (or a link to one); sub-folders are skipped, a dangling link is an error."""
+    if path.is_file():
+        return True
+    if path.is_symlink() and not path.exists():
+        raise MigrationFileError(
+            f"migration file {path.name} is a symbolic link to nothing",
+            location=SourceLocation(path), hint="restore the file it points to, or remove the link")
+    return False
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MigrationFileError(
+            f"cannot read migration file {path.name}: {exc.strerror or exc}",
+            location=SourceLocation(path),
+            hint="dbtool reads every migration file: check its permissions (ls -l) and owner",
+        ) from exc
 
 
 def decode(file: MigrationFile) -> str:
@@ -105,20 +151,30 @@ def decode(file: MigrationFile) -> str:
     return text
 
 
-def directives(file: MigrationFile, text: str) -> frozenset[str]:
-    """Directives from `-- dbtool:NAME` comments; unknown ones are errors."""
+def directives(file: MigrationFile, text: str, parsed: Scan) -> frozenset[str]:
+    """Directives from `-- dbtool:NAME` comments; unknown ones are errors.
+
+    A directive is a real `--` comment on its own line (`parsed` knows which `--` are
+    comments, so the same words inside a string, a dollar-quoted body or a block
+    comment are text). `no-transaction` must come before the first statement:
+    the leading comments, block comments included."""
     found: set[str] = set()
-    leading_end = _leading_comment_end(text)
-    for match in _DIRECTIVE.finditer(text):
+    if "dbtool:" not in text:
+        return frozenset(found)
+    for start in parsed.line_comments:
+        match = _DIRECTIVE.match(text, start)
+        line_start = text.rfind("\n", 0, start) + 1
+        if match is None or text[line_start:start].strip():
+            continue  # not a directive, or a remark after code on the same line
         name = match.group("name")
-        line = text.count("\n", 0, match.start()) + 1
-        where = SourceLocation(file.path, line, match.start("name") - match.start() + 1)
+        line = text.count("\n", 0, start) + 1
+        where = SourceLocation(file.path, line, match.start("name") - line_start + 1)
         if name not in KNOWN_DIRECTIVES:
             raise MigrationFileError(
                 f"unknown directive 'dbtool:{name}'", location=where,
                 hint=f"known directives: {', '.join(sorted(KNOWN_DIRECTIVES))}",
             )
-        if name in LEADING_ONLY and match.start() > leading_end:
+        if name in LEADING_ONLY and start > parsed.first_token:
             raise MigrationFileError(
                 f"directive 'dbtool:{name}' must be in the file's leading comments", location=where,
                 hint="move it above the first statement",
@@ -127,22 +183,10 @@ def directives(file: MigrationFile, text: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _leading_comment_end(text: str) -> int:
-    """Offset where the first non-comment, non-blank line starts."""
-    offset = 0
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("--"):
-            return offset
-        offset += len(line)
-    return offset
-
-
 def load(file: MigrationFile, dialect: str) -> LoadedMigration:
     """Decode and split a file; raises before anything runs if it cannot be read."""
-    from dbtool.migrations.splitter import split
+    from dbtool.migrations.splitter import scan
 
     text = decode(file)
-    found = directives(file, text)
-    statements = tuple(split(text, dialect, file.path))
-    return LoadedMigration(file, text, statements, found)
+    parsed = scan(text, dialect, file.path)
+    return LoadedMigration(file, text, tuple(parsed.statements), directives(file, text, parsed))

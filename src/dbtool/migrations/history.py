@@ -7,6 +7,7 @@ is, so every engine reports states the same way.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -31,6 +32,7 @@ class State(StrEnum):
     MODIFIED = "modified"  # applied, but the file's checksum changed since
     MISSING = "missing"  # history row without a file
     OUT_OF_ORDER = "out-of-order"  # pending, but older than the newest applied file
+    IGNORED = "ignored"  # a parked file (`_name.sql` or an `ignore` glob): never applied
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,13 @@ class MigrationState:
         }
 
 
-def compute_states(files: list[MigrationFile], applied: list[AppliedMigration]) -> list[MigrationState]:
-    """Every file and every history row, in file order; missing rows last in history order."""
+def compute_states(files: list[MigrationFile], applied: list[AppliedMigration],
+                   parked: Sequence[str] = ()) -> list[MigrationState]:
+    """Every file and every history row, in file order; missing rows last in history order.
+
+    `parked` names files that are never applied (`dbtool.migrations.files.is_parked`):
+    each is listed as ignored, after the rest, with its history row if one exists
+    (then it is not missing either)."""
     by_name = {row.name: row for row in applied}
     versions = Counter(f.version.number for f in files)
     applied_files = [f for f in files if f.name in by_name]
@@ -79,8 +86,9 @@ def compute_states(files: list[MigrationFile], applied: list[AppliedMigration]) 
         else:
             state = State.APPLIED
         states.append(MigrationState(file.name, state, file, row, dup))
-    names = {f.name for f in files}
+    names = {f.name for f in files} | set(parked)
     states += [MigrationState(r.name, State.MISSING, None, r) for r in applied if r.name not in names]
+    states += [MigrationState(name, State.IGNORED, None, by_name.get(name)) for name in parked]
     return states
 
 

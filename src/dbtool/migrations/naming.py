@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from dbtool.errors import MigrationFileError, SourceLocation
 
@@ -76,14 +76,19 @@ def _timestamp_number(digits: str, name: str, where: SourceLocation) -> int:
     return int(padded)
 
 
-def looks_like_timestamp(digits: str) -> bool:
+def _is_datetime(digits: str) -> bool:
+    """A YYYYMMDD[HHMM[SS]] prefix that is a real date and time (any century)."""
     if len(digits) not in (8, 12, 14):
         return False
     try:
         datetime.strptime(digits.ljust(14, "0"), "%Y%m%d%H%M%S")
     except ValueError:
         return False
-    return digits[:2] in {"19", "20"}
+    return True
+
+
+def looks_like_timestamp(digits: str) -> bool:
+    return _is_datetime(digits) and digits[:2] in {"19", "20"}
 
 
 def detect_scheme(names: list[str]) -> str:
@@ -103,13 +108,25 @@ def next_name(existing: list[str], label: str, scheme: str, now: datetime | None
     """The next file name in the scheme: max+1 zero-padded to 4, or a UTC timestamp."""
     slug = slugify(label)
     if scheme == TIMESTAMP:
-        stamp = (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
-        taken = {m.group("version") for n in existing if (m := _NAME.match(n))}
-        number = int(stamp)
-        while str(number) in taken:  # two `new` calls in one second stay ordered
-            number += 1
-        return f"{number}_{slug}.sql"
+        return f"{next_timestamp(existing, now or datetime.now(UTC))}_{slug}.sql"
     numbers = [int(m.group("version")) for n in existing if (m := _NAME.match(n))]
     widths = [len(m.group("version")) for n in existing if (m := _NAME.match(n))]
     width = max(widths) if widths else 4  # keep the folder's own padding
     return f"{(max(numbers) + 1 if numbers else 1):0{width}d}_{slug}.sql"
+
+
+def next_timestamp(existing: list[str], now: datetime) -> str:
+    """`now` as YYYYMMDDHHMMSS, moved on by whole seconds — as a time, so 23:59:59 on
+    31 December becomes midnight of the next year, never second 60 — until it is
+    later than every existing version: a new file sorts last even when two `new`
+    calls share a second or a file carries a timestamp from a clock ahead of ours."""
+    stamp = now.replace(microsecond=0, tzinfo=None)
+    newest = max((int(v.ljust(14, "0")) for n in existing if (m := _NAME.match(n))
+                  and _is_datetime(v := m.group("version"))), default=None)
+    if newest is not None and int(stamp.strftime("%Y%m%d%H%M%S")) <= newest:
+        try:
+            stamp = datetime.strptime(str(newest), "%Y%m%d%H%M%S") + timedelta(seconds=1)
+        except OverflowError:
+            raise MigrationFileError(f"no timestamp is later than {newest}",
+                                     hint="rename the file with the year-9999 timestamp") from None
+    return stamp.strftime("%Y%m%d%H%M%S")

@@ -2,15 +2,20 @@
 
 Drivers run one statement at a time (and D1's rules inspect each statement),
 so a file is cut at its top-level `;` -- but not at a `;` inside a string,
-quoted identifier, comment, Postgres dollar quote or `BEGIN ATOMIC ... END`
-body, or SQLite `CREATE TRIGGER ... BEGIN ... END`. Every statement keeps its
-line and column so errors point at `file:line:col`.
+quoted identifier, comment, Postgres dollar quote, parentheses (Postgres: a
+rule's actions, `CREATE RULE ... DO ALSO (INSERT ...; INSERT ...)`, as psql
+counts them) or `BEGIN ATOMIC ... END` body, or SQLite `CREATE TRIGGER ...
+BEGIN ... END`. Every statement keeps its line and column so errors point at
+`file:line:col`. tests/unit/test_splitter_pglast.py checks the Postgres cuts
+against PostgreSQL's own parser.
 
 Speed matters (every run splits every file), so the scanner is one forward
 pass where each step is a compiled pattern doing the work in C: a "run"
 pattern swallows plain text plus complete strings, quoted identifiers and
 dollar quotes in one match and stops only where Python has to decide
 something (`;`, a comment, a body keyword, or an opener that never closes).
+In Postgres it also swallows balanced parentheses, `;` inside included, up to
+a few levels deep; deeper or unbalanced ones are counted by Python.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 
 from dbtool.errors import SourceLocation, SqlSyntaxError
 
-__all__ = ["Statement", "split"]
+__all__ = ["Scan", "Statement", "scan", "split"]
 
 
 @dataclass(frozen=True)
@@ -65,30 +70,46 @@ _DQ = r'"[^"]*+(?:""[^"]*+)*+"'  # "a ""quoted"" identifier"
 _BACKTICK = r"`[^`]*+(?:``[^`]*+)*+`"
 _BRACKET = r"\[[^\]]*+\]"
 _E_STR = r"(?<![\w$])[eE]'(?:[^'\\]++|\\.|'')*+'"  # E'it\'s'
-_STOP_CHARS = {"sqlite": ";'\"`\\[\\-/", "postgres": ";'\"\\-/$"}
+_STOP_CHARS = {"sqlite": ";'\"`\\[\\-/", "postgres": ";'\"\\-/$()"}
 _COMMON = (_SQ, _DQ, r"-(?!-)", r"/(?!\*)")  # minus and division are not comments
-_DIALECT_PARTS = {
-    "sqlite": (_BACKTICK, _BRACKET),
-    "postgres": (
+def _pg_parts(tag: str) -> tuple[str, ...]:
+    return (
         _E_STR,
-        r"(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*+)?)\$.*?\$(?P=tag)\$",  # $$...$$, $fn$...$fn$
+        rf"(?<![\w$])\$(?P<{tag}>(?:[^\W\d]\w*+)?)\$.*?\$(?P={tag})\$",  # $$...$$, $fn$...$fn$
         r"(?<=[\w$])\$",  # `$` inside an identifier (v$session)
         r"\$(?!(?:[^\W\d]\w*+)?\$)",  # $1, or a lone `$`
-    ),
-}
+    )
+
+
+_DIALECT_PARTS = {"sqlite": (_BACKTICK, _BRACKET), "postgres": _pg_parts("tag")}
+# Balanced parentheses that a Postgres run swallows whole, `;` included; deeper
+# nesting (or a comment inside) stops the run at the `(` and Python counts it.
+_PAREN_LEVELS = 6
+_E_LETTER = (r"[eE](?!')", r"(?<=[\w$])[eE]")  # an E that does not open an E'...' string
+
+
+def _paren_group(levels: int) -> str:
+    """`( ... )` nested up to `levels` deep: strings, quotes, dollar quotes and `;` inside,
+    but no comment (comments are remembered, so Python steps over them)."""
+    nested = [_paren_group(levels - 1)] if levels > 1 else []
+    inner = [r"[^;'\"\-/$()eE]++", *_E_LETTER, *nested, ";", _SQ, _DQ, r"-(?!-)", r"/(?!\*)",
+             *_pg_parts(f"tag{levels}")]  # the frequent alternatives first
+    return rf"\((?:{'|'.join(inner)})*+\)"
 
 
 def _run_source(dialect: str, *, body: bool) -> str:
     """The run pattern for a dialect; a body run also stops at BEGIN, CASE and END."""
     stops, parts = _STOP_CHARS[dialect], [*_COMMON, *_DIALECT_PARTS[dialect]]
     e_string = "|[eE]'" if dialect == "postgres" else ""
+    if dialect == "postgres":
+        parts.insert(0, _paren_group(_PAREN_LEVELS))
     if body:  # B, C and E one at a time, so that a keyword's first letter stops the run
         plain = rf"[^{stops}bBcCeE]++"
         keyword = r"(?i:BEGIN|CASE|END)(?![\w$])"
         parts += [r"(?<=[\w$.])[bBcCeE]", rf"(?!{keyword}{e_string})[bBcCeE]"]
     elif e_string:  # an E must not swallow the quote of an E'...' string
         plain = rf"[^{stops}eE]++"
-        parts += [r"[eE](?!')", r"(?<=[\w$])[eE]"]
+        parts += _E_LETTER
     else:
         plain = rf"[^{stops}]++"
     return f"(?:{'|'.join([plain, *parts])})*+"
@@ -127,6 +148,19 @@ _UNTERMINATED = {
 }
 
 
+@dataclass(frozen=True)
+class Scan:
+    """A split file, and where its `--` comments are: `line_comments` holds the offset of
+    every `--` that really starts a comment (not one inside a string, a quoted name, a
+    dollar quote or a block comment), in file order; `first_token` is where the first
+    statement starts (the end of the text when there is none). Offsets are into the
+    text after a leading BOM."""
+
+    statements: list[Statement]
+    line_comments: tuple[int, ...]
+    first_token: int
+
+
 def split(text: str, dialect: str, path: str | os.PathLike[str] = "<sql>") -> list[Statement]:
     """Split `text` into statements; dialect is "sqlite" (also used for D1) or "postgres".
 
@@ -134,14 +168,24 @@ def split(text: str, dialect: str, path: str | os.PathLike[str] = "<sql>") -> li
     unterminated string, quoted identifier, dollar quote, block comment or
     body: cutting such a file anyway would run statements nobody wrote.
     """
+    return _scanner(text, dialect, path).run()
+
+
+def scan(text: str, dialect: str, path: str | os.PathLike[str] = "<sql>") -> Scan:
+    """`split`, plus where the real `--` comments are (for `-- dbtool:` directives)."""
+    scanner = _scanner(text, dialect, path)
+    statements = scanner.run()
+    return Scan(statements, tuple(scanner.line_comments), scanner.first_token)
+
+
+def _scanner(text: str, dialect: str, path: str | os.PathLike[str]) -> _Scanner:
     try:
         name = _DIALECTS[dialect]
     except KeyError:
         raise ValueError(f"unknown splitter dialect {dialect!r}") from None
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM is not a column
-    where = path if isinstance(path, str) else Path(path)
-    return _Scanner(text, name, where).run()
+    return _Scanner(text, name, path if isinstance(path, str) else Path(path))
 
 
 class _Lines:
@@ -188,8 +232,11 @@ class _Scanner:
         self.run_pattern = _RUN[dialect]
         self.body_run_pattern = _BODY_RUN[dialect]
         self.depth = 0  # BEGIN/CASE open inside a body
+        self.parens = 0  # Postgres: parentheses open that the run did not swallow whole
         self.opened_at = -1  # where the outermost body began, for the error
         self.comment_spans: list[tuple[int, int]] = []  # comments in the current statement
+        self.line_comments: list[int] = []  # where every `--` comment starts
+        self.first_token = len(text)
 
     def run(self) -> list[Statement]:
         """All statements of the file, in order."""
@@ -207,6 +254,8 @@ class _Scanner:
                 if start < 0:
                     return statements
                 end, pos = self._scan_statement(start)
+            if not statements:
+                self.first_token = start
             line, col, end_line = span(start, end - 1)
             statements.append(
                 Statement(text[start:end], line, col, len(statements), end_line, leading)
@@ -232,6 +281,7 @@ class _Scanner:
             if not opener:
                 return -1, ()
             if opener == "--":
+                self.line_comments.append(pos)
                 end = self._line_end(pos)
                 if own_line:
                     comments.append(text[pos + 2 : end].strip())
@@ -247,6 +297,7 @@ class _Scanner:
     def _scan_statement(self, start: int) -> tuple[int, int]:
         """(end of the statement's text, where scanning resumes) for the statement at `start`."""
         self.comment_spans.clear()
+        self.parens = 0
         if self.body_statement.match(self.text, start):
             end = self._scan_body_statement(start)
         else:
@@ -260,9 +311,14 @@ class _Scanner:
         text, run, pos = self.text, self.run_pattern, start
         while True:
             pos = run.match(text, pos).end()
-            if pos >= len(text) or text[pos] == ";":
+            if pos >= len(text):
                 return pos
-            pos = self._step(pos)
+            if text[pos] == ";":
+                if not self.parens:
+                    return pos
+                pos += 1  # psql: a `;` inside parentheses does not end the statement
+            else:
+                pos = self._step(pos)
 
     def _scan_body_statement(self, start: int) -> int:
         """Like `_scan_plain_statement`, but a `;` inside BEGIN ... END does not end it."""
@@ -275,11 +331,12 @@ class _Scanner:
                     raise self._unclosed_body()
                 return pos
             if text[pos] == ";":
-                if not self.depth:
+                if not self.depth and not self.parens:
                     return pos
                 pos += 1
             elif (keyword := _KEYWORD.match(text, pos)) is not None:
-                pos = self._keyword(keyword)
+                # psql counts BEGIN, CASE and END only outside parentheses
+                pos = keyword.end() if self.parens else self._keyword(keyword)
             else:
                 pos = self._step(pos)
 
@@ -294,6 +351,12 @@ class _Scanner:
             return self._skip_comment_in_statement(at)
         if char == "$":
             return self._skip_dollar(at)
+        if char == "(":  # deeper than the run swallows, or with a comment inside
+            self.parens += 1
+            return at + 1
+        if char == ")":
+            self.parens = max(0, self.parens - 1)
+            return at + 1
         if char in "eE":  # an E'...' string the run could not close
             return self._skip_string(at + 1)
         return at + 1  # not reached while the run patterns mirror this class
@@ -319,7 +382,11 @@ class _Scanner:
 
     def _skip_comment_in_statement(self, at: int) -> int:
         """Skip a comment inside a statement, remembering it for the tail trim."""
-        end = self._line_end(at) if self.text[at] == "-" else self._skip_block_comment(at)
+        if self.text[at] == "-":
+            self.line_comments.append(at)
+            end = self._line_end(at)
+        else:
+            end = self._skip_block_comment(at)
         self.comment_spans.append((at, end))
         return end
 
