@@ -209,7 +209,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         snapshot=root / str(body.get("snapshot", f"schemas/{name}.yaml")),
         naming=naming,
         targets=targets,
-        prelude=root / str(body["prelude"]) if body.get("prelude") else None,
+        prelude=_prelude(body, root, where, loc),
         schemas=tuple(schemas),
         exposed_schemas=tuple(exposed),
         history_schema=str(body.get("history_schema", "public")),
@@ -220,6 +220,15 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         binding=str(body["binding"]) if body.get("binding") else None,
         explicit=frozenset(body),
     )
+
+
+def _prelude(body: dict[str, Any], root: Path, where: str, loc: SourceLocation) -> Path | None:
+    """A built-in prelude's name ("supabase") or a path relative to the config's folder."""
+    if not body.get("prelude"):
+        return None
+    from dbtool.preludes import resolve
+
+    return resolve(str(body["prelude"]), root, where=f"{where} prelude", location=loc)
 
 
 def _wrangler_path(body: dict[str, Any], root: Path, where: str, loc: SourceLocation) -> Path | None:
