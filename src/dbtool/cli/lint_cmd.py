@@ -72,21 +72,21 @@ def register(app: typer.Typer) -> None:
             return
         from dbtool.lint.service import lint_targets
 
+        config = ctx.obj.get("config") if ctx.obj else None
         reports = lint_targets(targets or [], all_services=all_, changed_since=changed_since,
-                               dialect=dialect.value if dialect else None,
-                               config=ctx.obj.get("config") if ctx.obj else None)
-        _emit(reports, fmt, show_suppressed)
+                               dialect=dialect.value if dialect else None, config=config)
+        _emit(reports, fmt, show_suppressed, config)
         if any(report.failed for report in reports):
             raise typer.Exit(1)
 
 
-def _emit(reports: list, fmt: LintFormat, show_suppressed: bool) -> None:
+def _emit(reports: list, fmt: LintFormat, show_suppressed: bool, config: Path | None) -> None:
     from dbtool.lint import output
-    from dbtool.lint.service import repo_root
+    from dbtool.report.github import repository_root
 
     # GitHub and code scanning match paths against the repository root.
     remote = fmt in (LintFormat.sarif, LintFormat.github)
-    base = repo_root(Path.cwd()) if remote else Path.cwd()
+    base = repository_root(config=config) if remote else Path.cwd()
     if fmt is LintFormat.json:
         emit_json(output.render_json(reports, base))
     elif fmt is LintFormat.sarif:

@@ -99,6 +99,7 @@ class AuditResult:
     history: list[dict[str, str]] = field(default_factory=list)
     security: list[Any] = field(default_factory=list)  # dbtool.core.security.SecurityFinding
     skip_reason: str | None = None
+    migrations: str = ""  # the service's migrations folder (where history problems point)
 
     @property
     def clean(self) -> bool:
@@ -152,7 +153,8 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
 
     service = target.service
     path = _snapshot_path(service)
-    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path))
+    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path),
+                         migrations=str(service.migrations))
     if live and target.skipped:
         result.skip_reason = target.skip_reason
         return result

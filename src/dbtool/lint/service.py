@@ -76,16 +76,6 @@ def _git(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-def repo_root(start: Path) -> Path:
-    """The git work tree holding `start` (SARIF paths are relative to it), else `start`."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start,
-                              capture_output=True, text=True, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return start
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else start
-
-
 def lint_targets(targets: Iterable[str], *, all_services: bool = False, dialect: str | None = None,
                  changed_since: str | None = None, config: Path | None = None) -> list[LintReport]:
     """What `dbtool lint` lints: services by name, or paths (folders/files) with a dialect.
