@@ -2,17 +2,14 @@
 repository, installed into a fresh virtual environment with no index for dbtool
 itself, builds the Supabase-flavoured studio service with the built-in prelude.
 
-One wheel and one environment per session (module-scoped fixtures), so the
+One wheel and one environment per session (tests/packaging/conftest.py), so the
 slow part runs once. Marked `slow`; nothing here skips with CI=true.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import venv
 import zipfile
 from pathlib import Path
 
@@ -20,48 +17,10 @@ import pytest
 
 from dbtool import __version__
 from tests.conftest import PG_ADMIN_URL, REPO, require_postgres
+from tests.packaging.conftest import clean_env as _env
+from tests.packaging.conftest import run_checked as _run
 
 pytestmark = pytest.mark.slow
-
-
-def _run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-         timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
-    assert done.returncode == 0, f"{args} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> tuple[Path, str]:
-    """(the wheel, pip's output) from `pip wheel --no-deps` of a fresh `git clone`."""
-    base = tmp_path_factory.mktemp("wheel")
-    _run("git", "clone", "-q", "--no-hardlinks", REPO, base / "clone")
-    done = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", base / "dist", base / "clone")
-    [wheel] = (base / "dist").glob("dbtool-*.whl")
-    return wheel, done.stdout + done.stderr
-
-
-@pytest.fixture(scope="module")
-def installed(built, tmp_path_factory) -> Path:
-    """A fresh venv with the wheel installed; dbtool comes from the wheel's folder only
-    (`--no-index`), its dependencies from a wheelhouse the registry filled first."""
-    wheel, _ = built
-    base = tmp_path_factory.mktemp("venv")
-    venv.create(base / "venv", with_pip=True)
-    pip = [base / "venv" / "bin" / "python", "-m", "pip"]
-    _run(*pip, "download", "-q", "-d", base / "deps", wheel)
-    for stray in (base / "deps").glob("dbtool-*"):
-        stray.unlink()  # the wheelhouse holds dependencies only
-    _run(*pip, "install", "-q", "--no-index", "--find-links", wheel.parent,
-         "--find-links", base / "deps", f"dbtool=={__version__}")
-    return base / "venv"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    env.update(extra)
-    return env
 
 
 def test_pip_wheel_from_a_clean_clone_gives_no_warning(built) -> None:

@@ -22,6 +22,7 @@ COMMANDS = {
     "lint": "lint_cmd", "introspect": "introspect_cmd",
     "adopt": "history_cmds", "baseline": "history_cmds", "mark": "history_cmds",
     "repair": "history_cmds", "rollback": "history_cmds", "init": "init_cmd",
+    "guard": "guard_cmd",
 }
 _GLOBAL_WITH_VALUE = ("-c", "--config")
 

@@ -66,6 +66,9 @@ def register(app: typer.Typer) -> None:
         show_suppressed: Annotated[bool, typer.Option(
             "--show-suppressed", help="Text format: also list silenced findings.")] = False,
         list_rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
+        only_migrations: Annotated[bool, typer.Option(
+            "--only-migrations", help="Lint only the given paths that are migrations of configured "
+            "services; skip others (pre-commit passes every changed .sql file).")] = False,
     ) -> None:
         if list_rules:
             _print_rules()
@@ -74,7 +77,8 @@ def register(app: typer.Typer) -> None:
 
         config = ctx.obj.get("config") if ctx.obj else None
         reports = lint_targets(targets or [], all_services=all_, changed_since=changed_since,
-                               dialect=dialect.value if dialect else None, config=config)
+                               dialect=dialect.value if dialect else None, config=config,
+                               only_migrations=only_migrations)
         _emit(reports, fmt, show_suppressed, config)
         if any(report.failed for report in reports):
             raise typer.Exit(1)
