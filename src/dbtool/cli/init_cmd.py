@@ -42,7 +42,7 @@ class Dialect(StrEnum):
 def register(app: typer.Typer) -> None:
     @app.command("init", help=HELP)
     def init(
-        path: Annotated[Path, typer.Argument(help="The project's root folder.", file_okay=False,
+        path: Annotated[Path, typer.Argument(help="The project's root folder.", file_okay=False, exists=True,
                                              show_default="current folder")] = Path("."),
         dialect: Annotated[Dialect | None, typer.Option(
             "--dialect", help="Dialect of dbmate or plain migrations folders.")] = None,

@@ -2,8 +2,8 @@
 
 The location is the most precise one known: a lint finding's `file:line:col`; a
 drift change's line in the snapshot file; a history problem's migration file;
-a failed statement's `file:line:col`. Every message starts with the service, so
-a log with several services stays readable; the title is the code.
+a failed statement's `file:line:col`. Messages of the commands that span
+services start with the service, so a log stays readable; the title is the code.
 """
 
 from __future__ import annotations
