@@ -209,7 +209,7 @@ def _is_text(value: Any) -> bool:
 
 
 _EXAMPLES = {"ignore": '["*.draft.sql", "wip_*"]', "migrations": '"migrations/NAME"',
-             "snapshot": '"schemas/NAME.yaml"', "prelude": '"preludes/supabase.sql"',
+             "snapshot": '"schemas/NAME.yaml"', "prelude": '"supabase"',
              "wrangler": '"wrangler.toml"', "binding": '"DB"', "history_table": '"d1_migrations"',
              "scratch_url": '"postgresql://postgres@127.0.0.1:5432/postgres"'}
 # kind -> (accepts, what the message says it must be, an example value)
@@ -267,7 +267,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         snapshot=root / str(body.get("snapshot", f"schemas/{name}.yaml")),
         naming=naming,
         targets=targets,
-        prelude=root / str(body["prelude"]) if body.get("prelude") else None,
+        prelude=_prelude(body, root, where, loc),
         schemas=tuple(schemas),
         exposed_schemas=tuple(exposed),
         history_schema=history_schema,
@@ -279,6 +279,15 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         binding=str(body["binding"]) if body.get("binding") else None,
         explicit=frozenset(body),
     )
+
+
+def _prelude(body: dict[str, Any], root: Path, where: str, loc: SourceLocation) -> Path | None:
+    """A built-in prelude's name ("supabase") or a path relative to the config's folder."""
+    if not body.get("prelude"):
+        return None
+    from dbtool.preludes import resolve
+
+    return resolve(str(body["prelude"]), root, where=f"{where} prelude", location=loc)
 
 
 def _wrangler_path(body: dict[str, Any], root: Path, where: str, loc: SourceLocation) -> Path | None:

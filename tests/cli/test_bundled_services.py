@@ -17,9 +17,9 @@ SERVICES = ["registry", "api", "scores", "dictionary", "export", "scenes", "stud
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
-    """A copy of the project's config, migrations, snapshots and preludes."""
+    """A copy of the project's config, migrations, snapshots and docs (the prelude is built in)."""
     root = tmp_path_factory.mktemp("bundled")
-    for item in ("dbtool.toml", "migrations", "schemas", "preludes", "docs"):
+    for item in ("dbtool.toml", "migrations", "schemas", "docs"):
         source = REPO / item
         if source.is_dir():
             shutil.copytree(source, root / item)

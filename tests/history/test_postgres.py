@@ -8,6 +8,7 @@ import psycopg
 import pytest
 
 from dbtool.migrations.splitter import split
+from dbtool.preludes import BUILTIN_DIR
 from tests.conftest import PG_ADMIN_URL
 from tests.helpers import REPO
 from tests.history.support import (
@@ -72,7 +73,7 @@ def migrated(folder: Path, url: str) -> tuple[str, ...]:
 
 def test_supabase_history_is_adopted_for_studio(pg_url: str) -> None:
     files = sorted(STUDIO.glob("*.sql"))
-    run_by_hand(pg_url, REPO / "preludes" / "supabase.sql")
+    run_by_hand(pg_url, BUILTIN_DIR / "supabase.sql")
     ran = run_by_hand(pg_url, *files)
     with psycopg.connect(pg_url, autocommit=True) as conn:
         conn.execute("CREATE SCHEMA supabase_migrations")

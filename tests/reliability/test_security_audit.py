@@ -122,7 +122,7 @@ def test_each_problem_is_flagged_with_its_code_and_object(pg_url, tmp_path):
     assert text.returncode == 1 and f"{len(EXPECTED)} problem(s)" in text.stdout
     assert "security SEC101 public.open_notes: row-level security is not enabled" in text.stdout
     github = run_dbtool("audit", "app", "--url", pg_url, "--format", "github", cwd=root)
-    assert "::error title=security SEC103 (app)::public.elevate(): SECURITY DEFINER" in github.stdout
+    assert ",title=SEC103::app: public.elevate(): SECURITY DEFINER" in github.stdout
 
 
 @pytest.mark.postgres

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import REPO
 from tests.helpers import run_dbtool
 
-COPY = ("dbtool.toml", "migrations", "schemas", "docs", "preludes")
+COPY = ("dbtool.toml", "migrations", "schemas", "docs")
 
 
 @pytest.fixture

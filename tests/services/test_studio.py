@@ -1,8 +1,8 @@
 """The studio service (seed 004, Postgres in its Supabase flavour).
 
 Built by `dbtool migrate studio --prelude` on a real, plain PostgreSQL, the
-prelude (preludes/supabase.sql) standing in for Supabase's auth, roles,
-realtime publication and storage. Table-driven schema checks against the
+built-in prelude (`prelude = "supabase"`, shipped in src/dbtool/data/preludes/)
+standing in for Supabase's auth, roles, realtime publication and storage. Table-driven schema checks against the
 seed, then the behaviour the seed describes: the five variant-sync triggers,
 the shot_data denormalisation, the six utility functions, RLS between two
 users and anon, the storage buckets, the append-only credits ledger, and the
@@ -22,13 +22,14 @@ import psycopg
 import pytest
 from psycopg import errors, sql
 
+from dbtool.preludes import BUILTIN_DIR
 from tests.helpers import REPO, migrate_service
 from tests.services import pg_expectations as expect
 
 pytestmark = pytest.mark.postgres
 
 MIGRATIONS = REPO / "migrations" / "studio"
-PRELUDE = REPO / "preludes" / "supabase.sql"
+PRELUDE = BUILTIN_DIR / "supabase.sql"
 
 
 class Studio:

@@ -21,7 +21,8 @@ COMMANDS = {
     "snapshot": "schema_cmds", "audit": "schema_cmds", "check": "schema_cmds",
     "lint": "lint_cmd", "introspect": "introspect_cmd",
     "adopt": "history_cmds", "baseline": "history_cmds", "mark": "history_cmds",
-    "repair": "history_cmds", "rollback": "history_cmds",
+    "repair": "history_cmds", "rollback": "history_cmds", "init": "init_cmd",
+    "guard": "guard_cmd",
 }
 _GLOBAL_WITH_VALUE = ("-c", "--config")
 

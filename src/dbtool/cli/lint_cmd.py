@@ -66,27 +66,31 @@ def register(app: typer.Typer) -> None:
         show_suppressed: Annotated[bool, typer.Option(
             "--show-suppressed", help="Text format: also list silenced findings.")] = False,
         list_rules: Annotated[bool, typer.Option("--rules", help="List every rule and exit.")] = False,
+        only_migrations: Annotated[bool, typer.Option(
+            "--only-migrations", help="Lint only the given paths that are migrations of configured "
+            "services; skip others (pre-commit passes every changed .sql file).")] = False,
     ) -> None:
         if list_rules:
             _print_rules()
             return
         from dbtool.lint.service import lint_targets
 
+        config = ctx.obj.get("config") if ctx.obj else None
         reports = lint_targets(targets or [], all_services=all_, changed_since=changed_since,
-                               dialect=dialect.value if dialect else None,
-                               config=ctx.obj.get("config") if ctx.obj else None)
-        _emit(reports, fmt, show_suppressed)
+                               dialect=dialect.value if dialect else None, config=config,
+                               only_migrations=only_migrations)
+        _emit(reports, fmt, show_suppressed, config)
         if any(report.failed for report in reports):
             raise typer.Exit(1)
 
 
-def _emit(reports: list, fmt: LintFormat, show_suppressed: bool) -> None:
+def _emit(reports: list, fmt: LintFormat, show_suppressed: bool, config: Path | None) -> None:
     from dbtool.lint import output
-    from dbtool.lint.service import repo_root
+    from dbtool.report.github import repository_root
 
     # GitHub and code scanning match paths against the repository root.
     remote = fmt in (LintFormat.sarif, LintFormat.github)
-    base = repo_root(Path.cwd()) if remote else Path.cwd()
+    base = repository_root(config=config) if remote else Path.cwd()
     if fmt is LintFormat.json:
         emit_json(output.render_json(reports, base))
     elif fmt is LintFormat.sarif:

@@ -11,16 +11,18 @@ import typer
 from dbtool.cli.options import (
     All,
     Dir,
-    Format,
     LockTimeout,
-    OutputFormat,
+    LogFormat,
+    LogOutputFormat,
     PersistTo,
     Services,
     TargetName,
     Url,
+    annotate,
     spec,
 )
 from dbtool.cli.render import console, emit_json, line
+from dbtool.errors import DbtoolError
 from dbtool.secrets import mask
 
 HELP = """Apply pending migrations in order, each file atomically with its history row.
@@ -42,6 +44,7 @@ Examples:
   dbtool migrate api --dry-run --sql
   dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
   dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
+  dbtool migrate --all --format github    # a failure is also an annotation
 
 Exit codes: 0 ok · 1 failed migration, refused file or refused history · 2 bad input/config · 3 unreachable or locked.
 """
@@ -59,7 +62,7 @@ def register(app: typer.Typer) -> None:
         to: Annotated[str | None, typer.Option("--to", help="Stop after this file (inclusive).")] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")] = False,
         sql: Annotated[bool, typer.Option("--sql", help="With --dry-run: print every statement.")] = False,
-        fmt: OutputFormat = Format.text,
+        fmt: LogOutputFormat = LogFormat.text,
         allow_out_of_order: Annotated[bool, typer.Option(
             "--allow-out-of-order", help="Apply pending files older than the newest applied one.")] = False,
         allow_modified: Annotated[bool, typer.Option(
@@ -82,12 +85,19 @@ def register(app: typer.Typer) -> None:
                               allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
                               prelude=prelude, include_sql=sql)
         target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
-        if fmt is Format.json:
+        if fmt is LogFormat.json:
             runs = run_migrate(target_spec, opts)
             emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})
             return
-        with _progress() as listener:
-            runs = run_migrate(target_spec, opts, listener)
+        try:
+            with _progress() as listener:
+                runs = run_migrate(target_spec, opts, listener)
+        except DbtoolError as exc:
+            if fmt is LogFormat.github:  # the failure on the file and line, then the usual exit
+                from dbtool.report.github import from_error
+
+                annotate(ctx, [from_error(exc)])
+            raise
         for run in runs:
             _render_run(run, dry_run, sql)
 

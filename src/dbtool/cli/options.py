@@ -29,6 +29,27 @@ Dir = Annotated[Path | None, typer.Option(
     "--dir", help="Ad-hoc migrations folder (with --url): no dbtool.toml needed.",
     file_okay=False)]
 OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="text for people, json for scripts.")]
+
+
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+
+
+LogOutputFormat = Annotated[LogFormat, typer.Option(
+    "--format", "-f", help="text for people, json for scripts, github: text plus GitHub Actions "
+    "annotations for what needs attention.")]
+
+
+def annotate(ctx: typer.Context, annotations) -> None:
+    """Print GitHub annotations with paths relative to the repository root."""
+    from dbtool.cli.render import line
+    from dbtool.report.github import render, repository_root
+
+    root = repository_root(config=ctx.obj.get("config") if ctx.obj else None)
+    for text in render(annotations, root):
+        line(text)
 MAX_LOCK_TIMEOUT = 1_000_000  # seconds (11.6 days): also keeps SQLite's busy timeout in range
 
 

@@ -8,7 +8,17 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All, Dir, Format, OutputFormat, Services, TargetName, Url, spec
+from dbtool.cli.options import (
+    All,
+    Dir,
+    Format,
+    OutputFormat,
+    Services,
+    TargetName,
+    Url,
+    annotate,
+    spec,
+)
 from dbtool.cli.render import console, emit_json, line
 
 
@@ -100,7 +110,7 @@ def register(app: typer.Typer) -> None:
         from dbtool.core.schema_ops import audit
 
         results = audit(spec(ctx, services, all_, target, url, folder), snapshot=snapshot)
-        _render_audit(results, fmt)
+        _render_audit(ctx, results, fmt)
         if any(not r.clean for r in results if not r.skip_reason):
             raise typer.Exit(1)
 
@@ -112,21 +122,23 @@ def register(app: typer.Typer) -> None:
         from dbtool.core.check import check
 
         report = check(spec(ctx, services, all_, None, None, None), require_all=require_all)
-        _render_check(report, fmt)
+        _render_check(ctx, report, fmt)
         if report.exit_code:
             raise typer.Exit(report.exit_code)
 
 
-def _render_audit(results, fmt: CiFormat) -> None:
+def _render_audit(ctx: typer.Context, results, fmt: CiFormat) -> None:
     if fmt is CiFormat.json:
         emit_json({"services": [r.to_dict() for r in results]})
+        return
+    if fmt is CiFormat.github:
+        from dbtool.report.annotations import audit_annotations
+
+        annotate(ctx, audit_annotations(results))
         return
     for r in results:
         if r.skip_reason:
             line(f"{r.service}: skipped — {r.skip_reason}")
-            continue
-        if fmt is CiFormat.github:
-            _github_changes(r)
             continue
         count = len(r.changes) + len(r.history) + len(r.security)
         verdict = "clean" if r.clean else f"{count} problem(s)"
@@ -145,46 +157,14 @@ def _uncompared(result) -> str:
     return ", ".join(f"{n['kind']} ({n['count']})" for n in result.not_compared)
 
 
-def _github_changes(result) -> None:
-    from pathlib import Path
-
-    from dbtool.snapshot import line_of
-
-    path = Path(result.snapshot)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    for change in result.changes:
-        where = line_of(text, (_section(change), *change.path)) or 1
-        line(f"::error file={result.snapshot},line={where},title=schema drift ({result.service})::"
-             f"{change.describe()}")
-    for item in result.history:
-        line(f"::error title=migration history ({result.service})::{item['migration']} is {item['state']}")
-    for finding in result.security:
-        line(f"::error title=security {finding.code} ({result.service})::{finding.object}: "
-             f"{finding.message} — {finding.hint}")
-    if result.not_compared:
-        line(f"::notice title=not compared ({result.service})::the schema model does not hold "
-             f"these, so the audit did not compare them: {_uncompared(result)}")
-
-
-def _section(change) -> str:
-    kind = change.object_type.value
-    return {"view": "views", "trigger": "triggers", "function": "functions", "enum": "enums",
-            "sequence": "sequences", "extension": "extensions", "publication": "publications"}.get(kind, "tables")
-
-
-def _render_check(report, fmt: CiFormat) -> None:
+def _render_check(ctx: typer.Context, report, fmt: CiFormat) -> None:
     if fmt is CiFormat.json:
         emit_json(report.to_dict())
         return
     if fmt is CiFormat.github:
-        for s in report.services:
-            for problem in s.problems:
-                line(f"::error title=dbtool check ({s.service})::{problem}")
-            for warning in s.warnings:
-                line(f"::warning title=dbtool check ({s.service})::{warning}")
-            if s.skip_reason:
-                level = "error" if report.require_all else "warning"
-                line(f"::{level} title=dbtool check ({s.service})::skipped: {s.skip_reason}")
+        from dbtool.report.annotations import check_annotations
+
+        annotate(ctx, check_annotations(report))
         return
     from rich.table import Table
 

@@ -10,12 +10,13 @@ import typer
 from dbtool.cli.options import (
     All,
     Dir,
-    Format,
-    OutputFormat,
+    LogFormat,
+    LogOutputFormat,
     PersistTo,
     Services,
     TargetName,
     Url,
+    annotate,
     spec,
 )
 from dbtool.cli.render import console, emit_json, line
@@ -31,6 +32,7 @@ Examples:
   dbtool status --all
   dbtool status api --format json
   dbtool status --dir migrations --url sqlite:///app.db --exit-code
+  dbtool status --all --exit-code --format github
 
 Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
 """
@@ -48,7 +50,7 @@ def register(app: typer.Typer) -> None:
         target: TargetName = None,
         url: Url = None,
         folder: Dir = None,
-        fmt: OutputFormat = Format.text,
+        fmt: LogOutputFormat = LogFormat.text,
         exit_code: Annotated[bool, typer.Option(
             "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
         persist_to: PersistTo = None,
@@ -56,11 +58,15 @@ def register(app: typer.Typer) -> None:
         from dbtool.core.status import status as run_status
 
         results = run_status(spec(ctx, services, all_, target, url, folder, persist_to))
-        if fmt is Format.json:
+        if fmt is LogFormat.json:
             emit_json({"services": [r.to_dict() for r in results]})
         else:
             for result in results:
                 _render(result)
+        if fmt is LogFormat.github:
+            from dbtool.report.annotations import status_annotations
+
+            annotate(ctx, status_annotations(results))
         if exit_code and any(r.needs_attention for r in results):
             raise typer.Exit(1)
 

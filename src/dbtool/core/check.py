@@ -15,8 +15,29 @@ from typing import Any
 from dbtool.config import Project, Service, load_project
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
 from dbtool.core.targets import TargetSpec, select_services
-from dbtool.errors import DbtoolError, ExitCode
+from dbtool.errors import DbtoolError, ExitCode, SourceLocation
 from dbtool.migrations.files import discover
+
+
+@dataclass(frozen=True)
+class CheckFinding:
+    """One problem or warning: the line text output shows, and where it is for annotations."""
+
+    text: str  # the one line of text/JSON output
+    code: str  # lint code, drift, snapshot, docs, or the error's kind (migration-failed …)
+    message: str
+    location: SourceLocation | None = None
+    hint: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        loc = self.location
+        return {"code": self.code, "message": self.message, "hint": self.hint,
+                "file": str(loc.path) if loc else None, "line": loc.line if loc else None,
+                "col": loc.col if loc else None}
+
+    @classmethod
+    def of_error(cls, exc: DbtoolError) -> CheckFinding:
+        return cls(exc.one_line(), exc.kind, exc.message, exc.location, exc.hint)
 
 
 @dataclass
@@ -24,8 +45,8 @@ class ServiceCheck:
     service: str
     dialect: str
     steps: dict[str, str] = field(default_factory=dict)  # step -> ok | fail | skipped | warn
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    errors: list[CheckFinding] = field(default_factory=list)
+    cautions: list[CheckFinding] = field(default_factory=list)  # warnings: shown, never fail
     skip_reason: str | None = None
     unreachable: bool = False  # a database (the scratch server) could not be reached: exit 3
     files: int = 0
@@ -33,13 +54,25 @@ class ServiceCheck:
     built: Any = field(default=None, repr=False, compare=False)
 
     @property
+    def problems(self) -> list[str]:
+        """The error lines; the drift fix (each drift finding's hint) follows them once."""
+        fixes = dict.fromkeys(f.hint for f in self.errors if f.code == "drift" and f.hint)
+        return [f.text for f in self.errors] + list(fixes)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f.text for f in self.cautions]
+
+    @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.errors
 
     def to_dict(self) -> dict[str, Any]:
         return {"service": self.service, "dialect": self.dialect, "ok": self.ok, "files": self.files,
                 "steps": self.steps, "problems": self.problems, "warnings": self.warnings,
-                "skip_reason": self.skip_reason, "unreachable": self.unreachable}
+                "skip_reason": self.skip_reason, "unreachable": self.unreachable,
+                "findings": [{"level": "error", **f.to_dict()} for f in self.errors]
+                + [{"level": "warning", **f.to_dict()} for f in self.cautions]}
 
 
 @dataclass
@@ -87,17 +120,26 @@ def _build_and_compare(service: Service, project: Project, result: ServiceCheck)
         return
     if service.snapshot is None or not service.snapshot.exists():
         result.steps["snapshot"] = "fail"
-        result.problems.append(f"no snapshot at {service.snapshot} — run `dbtool snapshot {service.name}`")
+        fix = f"run `dbtool snapshot {service.name}`"
+        result.errors.append(CheckFinding(f"no snapshot at {service.snapshot} — {fix}", "snapshot",
+                                          f"no snapshot at {service.snapshot}", None, fix))
         return
     changes = diff.diff(snapshot.load(service.snapshot).schema, actual)
+    result.steps["snapshot"] = "fail" if changes else "ok"
     if changes:
-        result.problems += [f"snapshot {service.snapshot.name}: {c.describe()}" for c in changes]
-        result.problems.append(
-            f"if the snapshot is right, write the migration with `dbtool diff {service.name} NAME`; "
-            f"if the migrations are right, rewrite it with `dbtool snapshot {service.name}`")
-        result.steps["snapshot"] = "fail"
-    else:
-        result.steps["snapshot"] = "ok"
+        result.errors += _drift(service, changes)
+
+
+def _drift(service: Service, changes: list[Any]) -> list[CheckFinding]:
+    """One finding per change, located in the snapshot; the fix is each one's hint."""
+    from dbtool.report.annotations import SnapshotLines
+
+    path = service.snapshot
+    lines = SnapshotLines(path)
+    fix = (f"if the snapshot is right, write the migration with `dbtool diff {service.name} NAME`; "
+           f"if the migrations are right, rewrite it with `dbtool snapshot {service.name}`")
+    return [CheckFinding(f"snapshot {path.name}: {c.describe()}", "drift", c.describe(),
+                         SourceLocation(path, lines.change(c)), fix) for c in changes]
 
 
 def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
@@ -109,9 +151,14 @@ def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
     report = lint_service(service)
     errors = [d for d in report.diagnostics if d.severity.value == "error" and not d.suppressed]
     warnings = [d for d in report.diagnostics if d.severity.value == "warning" and not d.suppressed]
-    result.problems += [f"lint {d.code} {d.location}: {d.message}" for d in errors]
-    result.warnings += [f"lint {d.code} {d.location}: {d.message}" for d in warnings]
+    result.errors += [_lint_finding(d) for d in errors]
+    result.cautions += [_lint_finding(d) for d in warnings]
     result.steps["lint"] = "fail" if errors else ("warn" if warnings else "ok")
+
+
+def _lint_finding(d: Any) -> CheckFinding:
+    return CheckFinding(f"lint {d.code} {d.location}: {d.message}", d.code, d.message, d.location,
+                        d.help)
 
 
 def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
@@ -124,7 +171,11 @@ def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
         state, problem = "skipped", None
     result.steps["docs"] = {"ok": "ok", "stale": "fail"}.get(state, "skipped")
     if problem:
-        result.problems.append(problem)
+        from dbtool.core.introspect import docs_path
+
+        what, _, fix = problem.partition(" — ")
+        result.errors.append(CheckFinding(problem, "docs", what, SourceLocation(docs_path(service), 1),
+                                          fix or None))
 
 
 STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_compare), ("lint", _lint),
@@ -139,7 +190,7 @@ def check_service(service: Service, project: Project) -> ServiceCheck:
             result.steps.setdefault(name, "ok")
         except DbtoolError as exc:
             result.steps["apply" if name == "build" else name] = "fail"
-            result.problems.append(exc.one_line())
+            result.errors.append(CheckFinding.of_error(exc))
             result.unreachable = result.unreachable or exc.exit_code == ExitCode.UNREACHABLE
             if name in ("files", "build"):
                 break  # later steps need the earlier ones

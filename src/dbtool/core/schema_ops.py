@@ -101,6 +101,7 @@ class AuditResult:
     skip_reason: str | None = None
     # kinds the schema model does not hold, so neither the snapshot nor the differ saw them
     not_compared: list[dict[str, Any]] = field(default_factory=list)
+    migrations: str = ""  # the service's migrations folder (where history problems point)
 
     @property
     def clean(self) -> bool:
@@ -174,7 +175,8 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
 
     service = target.service
     path = _snapshot_path(service)
-    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path))
+    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path),
+                         migrations=str(service.migrations))
     if live and target.skipped:
         result.skip_reason = target.skip_reason
         return result

@@ -18,7 +18,6 @@ from dbtool.lint.report import LintReport
 JSON_VERSION = 1
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
-_GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def _plural(count: int, word: str) -> str:
@@ -69,29 +68,12 @@ def render_json(reports: Sequence[LintReport], base: Path | None = None) -> dict
     }
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def render_github(reports: Sequence[LintReport], base: Path | None = None) -> list[str]:
-    """GitHub Actions workflow commands: `::error file=F,line=L,col=C,title=CODE::message`."""
-    lines = []
-    for report in reports:
-        for diagnostic in report.active:
-            data = diagnostic.to_dict(base)
-            props = [f"file={_escape_property(data['file'])}"]
-            if data["line"]:
-                props.append(f"line={data['line']}")
-            if data["col"]:
-                props.append(f"col={data['col']}")
-            props.append(f"title={_escape_property(diagnostic.code)}")
-            message = _escape_data(f"{diagnostic.message}\nhelp: {diagnostic.help}")
-            lines.append(f"::{_GITHUB_LEVEL[diagnostic.severity]} {','.join(props)}::{message}")
-    return lines
+    """GitHub Actions annotations (`dbtool.report.github`), paths relative to `base`."""
+    from dbtool.report.annotations import lint_annotations
+    from dbtool.report.github import render
+
+    return render(lint_annotations(reports), base or Path.cwd())
 
 
 def render_sarif(reports: Sequence[LintReport], base: Path | None = None) -> dict[str, Any]:

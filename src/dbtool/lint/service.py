@@ -76,24 +76,19 @@ def _git(folder: Path, *args: str) -> str:
     return done.stdout
 
 
-def repo_root(start: Path) -> Path:
-    """The git work tree holding `start` (SARIF paths are relative to it), else `start`."""
-    try:
-        done = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=start,
-                              capture_output=True, text=True, timeout=30)
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return start
-    return Path(done.stdout.strip()) if done.returncode == 0 and done.stdout.strip() else start
-
-
 def lint_targets(targets: Iterable[str], *, all_services: bool = False, dialect: str | None = None,
-                 changed_since: str | None = None, config: Path | None = None) -> list[LintReport]:
+                 changed_since: str | None = None, config: Path | None = None,
+                 only_migrations: bool = False) -> list[LintReport]:
     """What `dbtool lint` lints: services by name, or paths (folders/files) with a dialect.
 
     A path inside a configured service's migrations folder is linted as part of
     that service (its dialect, its dbtool.toml settings, its earlier files).
+    `only_migrations` (pre-commit's list of changed files) lints just those paths
+    that are migrations of a configured service, one report per service.
     """
     names = list(targets)
+    if only_migrations:
+        return _migration_reports(names, _project(config, needed=True), changed_since)
     project = _project(config, needed=all_services or not names or
                        any(not Path(n).exists() for n in names))
     if all_services and names:
@@ -102,6 +97,20 @@ def lint_targets(targets: Iterable[str], *, all_services: bool = False, dialect:
         services = _default_services(project, all_services)
         return [_service_report(s, None, dialect, changed_since) for s in services]
     return [_target_report(name, project, dialect, changed_since) for name in names]
+
+
+def _migration_reports(names: list[str], project: Any, changed_since: str | None) -> list[LintReport]:
+    """Seed files, rollback files (down/) and SQL elsewhere are not migrations: left alone."""
+    from dbtool.core.targets import wrangler_aware
+
+    chosen: dict[str, tuple[Any, list[Path]]] = {}
+    services = [wrangler_aware(s) for s in project.services]
+    for name in names:
+        path = Path(name).resolve()
+        for service in services:
+            if path.suffix.lower() == ".sql" and path.parent == service.migrations.resolve():
+                chosen.setdefault(service.name, (service, []))[1].append(path)
+    return [lint_service(s, only=paths, changed_since=changed_since) for s, paths in chosen.values()]
 
 
 def _project(config: Path | None, *, needed: bool) -> Any:

@@ -1,5 +1,5 @@
 -- ===========================================================================
--- preludes/supabase.sql — the part of Supabase that the studio service assumes
+-- supabase.sql — the part of Supabase that Supabase-flavoured services assume
 -- ===========================================================================
 --
 -- WHAT THIS IS
@@ -20,7 +20,8 @@
 --   dbtool's scratch database for snapshot/audit).
 --
 -- HOW IT IS USED
---   dbtool.toml names it (`prelude = "preludes/supabase.sql"`). dbtool runs it
+--   Shipped inside the dbtool package; dbtool.toml names it by its built-in
+--   name (`prelude = "supabase"`). dbtool runs it
 --   before the migrations only when it builds a local or scratch database
 --   (`dbtool migrate studio --prelude`, a target with `prelude = true`, the
 --   scratch database of `snapshot`/`audit`). It is NEVER recorded as a
@@ -116,7 +117,7 @@ BEGIN
       $body$
     $fn$;
     COMMENT ON FUNCTION auth.uid() IS
-      'Supabase stand-in (preludes/supabase.sql): the sub claim of the request JWT';
+      'Supabase stand-in (dbtool prelude supabase): the sub claim of the request JWT';
   END IF;
 
   IF to_regprocedure('auth.role()') IS NULL THEN
