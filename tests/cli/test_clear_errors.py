@@ -125,19 +125,21 @@ def test_a_foreign_history_log_table_on_postgres(tmp_path: Path, pg_url: str):
 
 
 def test_a_default_target_without_its_variable(tmp_path: Path):
-    """Named: an error (as with --target), never the embedded file. Under --all: skipped
-    with the variable to set, and the embedded file is not created either."""
+    """Named: an error (as with --target), never the embedded file. Under --all, or as the
+    only service when none is named: skipped with the variable to set, and the embedded
+    file is not created either."""
     (tmp_path / "migrations" / "api").mkdir(parents=True)
     (tmp_path / "migrations" / "api" / "0001_a.sql").write_text("CREATE TABLE a (id TEXT);\n")
     (tmp_path / "dbtool.toml").write_text('[services.api]\ndialect = "d1"\nurl_env = "API_TEST_URL"\n')
     env = {"API_TEST_URL": ""}
-    for args in (("migrate", "api"), ("status", "api"), ("migrate",), ("introspect", "api", "--target", "default")):
+    for args in (("migrate", "api"), ("status", "api"), ("introspect", "api", "--target", "default")):
         _one_error_line(run_dbtool(*args, cwd=tmp_path, env=env), 2, "$API_TEST_URL is not set")
-    proc = run_dbtool("migrate", "--all", "--format", "json", cwd=tmp_path, env=env)
-    assert proc.returncode == 0, proc.stderr
-    [run] = json.loads(proc.stdout)["services"]
-    assert run["status"] == "skipped" and "$API_TEST_URL" in run["skip_reason"]
-    assert not (tmp_path / ".dbtool").exists()
+    for selection in (("--all",), ()):
+        proc = run_dbtool("migrate", *selection, "--format", "json", cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr
+        [run] = json.loads(proc.stdout)["services"]
+        assert run["status"] == "skipped" and "$API_TEST_URL" in run["skip_reason"]
+        assert not (tmp_path / ".dbtool").exists()
     status = run_dbtool("status", "--all", cwd=tmp_path, env=env)
     assert status.returncode == 0 and "api: skipped — no database URL: set $API_TEST_URL" in status.stdout
 
@@ -145,7 +147,7 @@ def test_a_default_target_without_its_variable(tmp_path: Path):
 def test_the_readme_main_command_on_this_repository(tmp_path: Path):
     """`migrate --all && status --all` on the bundled services: the D1 services are built,
     scenes and studio (url_env set, variable unset) are reported as skipped."""
-    for item in ("dbtool.toml", "migrations", "schemas", "preludes"):
+    for item in ("dbtool.toml", "migrations", "schemas"):
         (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, tmp_path / item)
     env = {"SCENES_DATABASE_URL": "", "STUDIO_DATABASE_URL": ""}
     migrate = run_dbtool("migrate", "--all", cwd=tmp_path, env=env)

@@ -135,7 +135,7 @@ def test_check_fails_on_a_migration_without_snapshot_update(tmp_path):
     assert "app: snapshot app.yaml: column users.age" in proc.stdout
     github = run_dbtool("check", "--format", "github", cwd=tmp_path)
     assert "::error file=schemas/app.yaml,line=" in github.stdout
-    assert ",title=drift::app: column users.age: extra%0Ahelp: refresh it with" in github.stdout
+    assert ",title=drift::app: column users.age: extra%0Ahelp: if the snapshot is right, write the migration with `dbtool diff app NAME`" in github.stdout
     assert run_dbtool("snapshot", "app", cwd=tmp_path).returncode == 0
     assert run_dbtool("check", cwd=tmp_path).returncode == 0
 

@@ -50,7 +50,7 @@ def make_project(tmp: Path, *services: str) -> Path:
         shutil.copytree(REPO / svc["migrations"], tmp / svc["migrations"])
         (tmp / "schemas").mkdir(exist_ok=True)
         shutil.copy(REPO / svc["snapshot"], tmp / svc["snapshot"])
-        if "prelude" in svc:
+        if "prelude" in svc and ("/" in svc["prelude"] or svc["prelude"].endswith(".sql")):
             (tmp / svc["prelude"]).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(REPO / svc["prelude"], tmp / svc["prelude"])
     (tmp / "dbtool.toml").write_text("\n".join(lines) + "\n")

@@ -216,7 +216,7 @@ def test_an_insecure_copy_of_studio_gets_one_finding_each(pg_url, tmp_path):
     (root / "migrations" / "20990101000000_insecure.sql").write_text(INSECURE)
     (root / "dbtool.toml").write_text(
         f'[services.studio]\ndialect = "postgres"\nmigrations = "migrations"\nnaming = "timestamp"\n'
-        f'exposed_schemas = ["public"]\nprelude = "{REPO / "preludes" / "supabase.sql"}"\n'
+        f'exposed_schemas = ["public"]\nprelude = "supabase"\n'
         f'snapshot = "{REPO / "schemas" / "studio.yaml"}"\n')
     migrated = run_dbtool("migrate", "studio", "--url", pg_url, "--prelude", cwd=root)
     assert migrated.returncode == 0, migrated.stderr

@@ -91,8 +91,9 @@ def test_check_annotations_locate_drift_in_the_snapshot_and_lint_in_the_file(dri
     for name, command in drift.items():
         assert command.file == "proj/schemas/app.yaml"
         assert command.number("line") == snapshot_line(drifted, name.split()[1])
-        assert command.message.endswith("\nhelp: refresh it with `dbtool snapshot app` if the change "
-                                        "is intended")
+        assert command.message.endswith("\nhelp: if the snapshot is right, write the migration with "
+                                            "`dbtool diff app NAME`; if the migrations are right, "
+                                            "rewrite it with `dbtool snapshot app`")
     [lint] = [c for c in commands if c.properties["title"] == "DL101"]
     assert (lint.file, lint.number("line"), lint.number("col")) == (
         "proj/db,x/app/0002_change.sql", 6, 12)

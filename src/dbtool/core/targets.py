@@ -72,7 +72,7 @@ def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTa
     if spec.url and len(services) > 1:
         raise UsageError("--url names one database; it cannot serve several services",
                          hint="name exactly one service with --url, or use --target")
-    return _persist_to([_resolve_one(svc, spec, named=not spec.all) for svc in services],
+    return _persist_to([_resolve_one(svc, spec, named=bool(spec.services)) for svc in services],
                        spec.persist_to)
 
 
@@ -108,9 +108,9 @@ def wrangler_aware(service: Service) -> Service:
 
 
 def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> ResolvedTarget:
-    """`named`: the user asked for this service (not `--all`). A default target whose
-    variable is unset is then an error, as with --target; under --all the service is
-    skipped with that reason. It never falls back to another database in silence."""
+    """`named`: the user named this service on the command line. A default target whose
+    variable is unset is then an error, as with --target; under --all, or as the only
+    service of a project when none is named, the service is skipped with that reason. It never falls back to another database in silence."""
     if spec.url:
         return ResolvedTarget(service, parse_url(spec.url), "--url")
     if spec.target:
@@ -156,7 +156,7 @@ def url_from_env(value: str, variable: str) -> DatabaseUrl:
 
 
 def _unset_default(service: Service, variable: str, named: bool) -> ResolvedTarget:
-    """The default target's variable is unset: skipped under --all, an error when named."""
+    """The default target's variable is unset: skipped unless named, then an error."""
     if not named:
         return ResolvedTarget(service, None, "none",
                               skip_reason=f"no database URL: set ${variable} or pass --url")
