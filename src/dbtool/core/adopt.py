@@ -69,7 +69,7 @@ def _planned(run: Opened, source: str, *, dry_run: bool) -> tuple[HistoryResult,
 def _plan(run: Opened, source: str, result: HistoryResult) -> list[HistoryEntry]:
     history = run.engine.history()
     if source == "wrangler":
-        if run.engine.capabilities.dialect == "postgres":
+        if not run.engine.capabilities.wrangler_history:
             raise UsageError("wrangler's history lives in SQLite/D1 databases, not Postgres",
                              hint="use --from supabase or --from dbmate")
         rows = wrangler_rows(history)

@@ -319,13 +319,14 @@ def _warm_renderer(dialect: str) -> None:
 
 def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> DiffResult:
     """The SQL that turns the database at `source` into the one at `target` (like migra)."""
+    from dbtool.engines import capabilities
     from dbtool.plan import make_plan, render_plan
     from dbtool.urls import parse_url
 
     options = replace(options, desired="the --to database")
     a, b = parse_url(source), parse_url(target)
     dialect = dialect or a.dialect
-    if dialect != b.dialect and {dialect, b.dialect} != {"sqlite", "d1"}:
+    if capabilities(dialect).family != capabilities(b.dialect).family:
         raise UsageError(f"--from is {a.dialect} and --to is {b.dialect}",
                          hint="compare two databases of the same engine")
     current, desired = _inspect_both(Service(name="diff", dialect=dialect, migrations=Path(".")), a, b)

@@ -15,7 +15,7 @@ from dbtool.config import Project, Service, load_project
 from dbtool.core.migrate import migrate_target
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
 from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
-from dbtool.engines import open_engine
+from dbtool.engines import CAPABILITIES, capabilities, open_engine
 from dbtool.errors import ConfigError, UsageError
 from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import State, compute_states
@@ -136,17 +136,12 @@ def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, 
         with engine.read_view():
             schema = engine.inspect(service.schemas)
             applied = engine.history()
-            own = _own_objects(service, engine)
+            own = engine.own_objects()
     finally:
         engine.close()
     states = compute_states(files, applied, parked_names(service.migrations, service.ignore))
     return schema, [{"migration": s.name, "state": s.state.value}
                     for s in states if s.state not in (State.APPLIED, State.IGNORED)], own
-
-
-def _own_objects(service: Service, engine: Any) -> list[Any]:
-    """dbtool's history schema and tables with their grants (Postgres: SEC105)."""
-    return engine.own_objects() if service.dialect == "postgres" else []
 
 
 def _build_for_audit(service: Service, project: Project | None) -> tuple[Any, list[Any]]:
@@ -156,13 +151,13 @@ def _build_for_audit(service: Service, project: Project | None) -> tuple[Any, li
                              history_schema=service.history_schema)
         try:
             with engine.read_view():
-                return engine.inspect(service.schemas), _own_objects(service, engine)
+                return engine.inspect(service.schemas), engine.own_objects()
         finally:
             engine.close()
 
 
 def _security(service: Service, schema: Any, own: list[Any]) -> list[Any]:
-    if service.dialect != "postgres":
+    if not capabilities(service.dialect).roles:
         return []
     from dbtool.core.security import audit_security
 
@@ -226,8 +221,7 @@ def audit(spec: TargetSpec, *, snapshot: Path | None = None) -> list[AuditResult
 
 def _same_family(path: Path, declared: str, dialect: str) -> None:
     """A snapshot of a Postgres schema cannot describe a SQLite database, or the reverse."""
-    family = {"sqlite": "sqlite", "d1": "sqlite", "postgres": "postgres"}
-    if declared in family and family[declared] != family.get(dialect, dialect):
+    if declared in CAPABILITIES and CAPABILITIES[declared].family != capabilities(dialect).family:
         raise UsageError(f"snapshot {path} describes a {declared} schema, but the database is {dialect}",
                          hint="compare it with a database of the same engine")
 

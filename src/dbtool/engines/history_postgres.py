@@ -25,13 +25,10 @@ from dbtool.engines.pg_own_tables import (
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_postgres
+from dbtool.quoting import quote_postgres as _ident
 
 # Columns added to dbtool_migrations after its first release (NULL for older rows).
 ADDED_COLUMNS = ("body", "source")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def log_ddl(schema: str) -> str:

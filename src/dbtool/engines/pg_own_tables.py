@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 
 from dbtool.errors import HistoryConflict
 from dbtool.migrations.audit import LOG_TABLE
+from dbtool.quoting import quote_postgres as ident
 
 T = TypeVar("T")
 HISTORY_TABLE = "dbtool_migrations"
@@ -42,10 +43,6 @@ API_ROLES = ("anon", "authenticated")  # the roles Supabase/PostgREST serve requ
 # ("dbtool:public"), so an older dbtool still running against the same database
 # during an upgrade waits for the same lock instead of racing the move.
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"dbtool:public").digest()[:8], "big", signed=True)
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def qualified(schema: str, table: str) -> str:

@@ -38,13 +38,10 @@ from dbtool.faults import fault
 from dbtool.migrations.audit import LOG_TABLE, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
-from dbtool.urls import DatabaseUrl
+from dbtool.quoting import quote_postgres as _ident
+from dbtool.urls import DatabaseUrl, with_database
 
 __all__ = ["HISTORY_TABLE", "PostgresEngine", "connect", "connection_error", "history_ddl"]
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def history_ddl(schema: str) -> list[str]:
@@ -141,6 +138,33 @@ class PostgresEngine(PostgresHistoryOps):
         self._history_ready = False  # run cache: the history table is committed and up to date
         self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
         self._lock_key = LOCK_KEY  # one key per database: the same before and after the move
+        self.notes: list[str] = []
+
+    # -- databases --------------------------------------------------------------------
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """CREATE DATABASE over a connection to `admin` (default: the server's `postgres`
+        database), as dbmate's CreateDatabase does."""
+        admin = admin or with_database(url, "postgres")
+        conn = connect(admin)
+        try:
+            conn.execute(f"CREATE DATABASE {_ident(url.database or '')}")
+        except Exception as exc:
+            raise ConnectionFailed(f"cannot create database {url.database!r} on {admin.display}: "
+                                   f"{secrets.mask(str(exc).strip())}",
+                                   hint="the user in the URL needs the CREATEDB privilege") from exc
+        finally:
+            conn.close()
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """DROP DATABASE … WITH (FORCE): sessions still connected to it are ended."""
+        admin = admin or with_database(url, "postgres")
+        conn = connect(admin)
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {_ident(url.database or '')} WITH (FORCE)")
+        finally:
+            conn.close()
 
     @property
     def conn(self) -> Any:
