@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from dbtool.config import Project, Service, load_project
+from dbtool.config import Project, Service
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import TargetSpec, select_services
-from dbtool.errors import DbtoolError, ExitCode, SourceLocation
+from dbtool.core.targets import TargetSpec, Use, resolve_targets
+from dbtool.errors import DbtoolError, ExitCode, SourceLocation, UsageError
 from dbtool.migrations.files import discover
 
 
@@ -77,36 +77,67 @@ class ServiceCheck:
 
 @dataclass
 class CheckReport:
+    """Every service's check. A skipped service (no scratch server) was not checked, so it is
+    not a pass: the report fails unless `allow_skip` accepts skips."""
+
     services: list[ServiceCheck]
-    require_all: bool = False
+    allow_skip: bool = False
+
+    @property
+    def require_all(self) -> bool:
+        """A skip fails the check (the default; `--require-all` asks for it explicitly)."""
+        return not self.allow_skip
+
+    @property
+    def skipped(self) -> list[str]:
+        return [s.service for s in self.services if s.skip_reason]
+
+    @property
+    def passed(self) -> bool:
+        """Every service was checked and is clean."""
+        return all(s.ok for s in self.services) and not self.skipped
 
     @property
     def ok(self) -> bool:
-        skipped = any(s.skip_reason for s in self.services)
-        return all(s.ok for s in self.services) and not (self.require_all and skipped)
+        return all(s.ok for s in self.services) and (self.allow_skip or not self.skipped)
 
     @property
     def exit_code(self) -> int:
-        """0 clean · 1 problems (or skips with --require-all) · 3 a database was unreachable
-        (the check could not be made, which is not the same as finding a problem)."""
+        """0 clean (skips only with allow_skip) · 1 problems or skips · 3 a database was
+        unreachable (the check could not be made, which is not the same as finding a problem)."""
         if any(s.unreachable for s in self.services):
             return int(ExitCode.UNREACHABLE)
         return 0 if self.ok else int(ExitCode.PROBLEMS)
 
+    @property
+    def verdict(self) -> str:
+        """The summary line: `passed` only when every service was checked and is clean."""
+        if self.passed:
+            return "passed"
+        skipped = self.skipped
+        what = (f"{len(skipped)} of {len(self.services)} service(s) skipped, not checked: "
+                f"{', '.join(skipped)}") if skipped else ""
+        if not all(s.ok for s in self.services):
+            return "FAILED" + (f" ({what})" if what else "")
+        if self.allow_skip:
+            return f"incomplete — {what} (accepted by --allow-skip)"
+        return f"FAILED — {what} (--allow-skip accepts skips)"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "require_all": self.require_all, "exit_code": self.exit_code,
-                "services": [s.to_dict() for s in self.services]}
+        return {"ok": self.ok, "passed": self.passed, "require_all": self.require_all,
+                "allow_skip": self.allow_skip, "skipped": self.skipped,
+                "exit_code": self.exit_code, "services": [s.to_dict() for s in self.services]}
 
 
-Step = Callable[[Service, Project, ServiceCheck], None]
+Step = Callable[[Service, Project | None, ServiceCheck], None]
 
 
-def _files(service: Service, project: Project, result: ServiceCheck) -> None:
+def _files(service: Service, project: Project | None, result: ServiceCheck) -> None:
     files, _ = discover(service.migrations, service.naming, service.ignore)
     result.files = len(files)
 
 
-def _build_and_compare(service: Service, project: Project, result: ServiceCheck) -> None:
+def _build_and_compare(service: Service, project: Project | None, result: ServiceCheck) -> None:
     from dbtool import diff, snapshot
     from dbtool.core.schema_ops import inspect_url
 
@@ -142,12 +173,9 @@ def _drift(service: Service, changes: list[Any]) -> list[CheckFinding]:
                          SourceLocation(path, lines.change(c)), fix) for c in changes]
 
 
-def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
-    try:
-        from dbtool.lint import lint_service
-    except ImportError:
-        result.steps["lint"] = "skipped"
-        return
+def _lint(service: Service, project: Project | None, result: ServiceCheck) -> None:
+    from dbtool.lint.service import lint_service
+
     report = lint_service(service)
     errors = [d for d in report.diagnostics if d.severity.value == "error" and not d.suppressed]
     warnings = [d for d in report.diagnostics if d.severity.value == "warning" and not d.suppressed]
@@ -161,7 +189,7 @@ def _lint_finding(d: Any) -> CheckFinding:
                         d.help)
 
 
-def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
+def _docs(service: Service, project: Project | None, result: ServiceCheck) -> None:
     """A committed docs/schema/<service>.md must equal `introspect --format markdown` now."""
     from dbtool.core.introspect import docs_status
 
@@ -182,9 +210,10 @@ STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_c
                                        ("docs", _docs))
 
 
-def check_service(service: Service, project: Project) -> ServiceCheck:
+def check_service(service: Service, project: Project | None,
+                  steps: tuple[tuple[str, Step], ...] = STEPS) -> ServiceCheck:
     result = ServiceCheck(service.name, service.dialect)
-    for name, step in STEPS:
+    for name, step in steps:
         try:
             step(service, project, result)
             result.steps.setdefault(name, "ok")
@@ -198,8 +227,16 @@ def check_service(service: Service, project: Project) -> ServiceCheck:
     return result
 
 
-def check(spec: TargetSpec, *, require_all: bool = False) -> CheckReport:
-    project = load_project(spec.config)
-    all_services = spec if (spec.services or spec.all) else replace(spec, all=True)
-    services = select_services(all_services, project)
-    return CheckReport([check_service(s, project) for s in services], require_all)
+def check(spec: TargetSpec, *, allow_skip: bool = False) -> CheckReport:
+    """Check every service (or the named ones; ad hoc the `--dir` folder against
+    `--snapshot`). A skipped service fails the report unless `allow_skip`."""
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("check --dir DIR needs --snapshot PATH, the schema file the migrations "
+                         "must build", hint="e.g. dbtool check --dir migrations --dialect sqlite "
+                                            "--snapshot schemas/app.yaml")
+    if not (spec.adhoc or spec.services or spec.all):
+        spec = replace(spec, all=True)
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    steps = STEPS if not spec.adhoc else tuple(s for s in STEPS if s[0] != "docs")
+    return CheckReport([check_service(t.service, resolution.project, steps)
+                        for t in resolution.targets], allow_skip)

@@ -96,13 +96,20 @@ class DiffRequest:
 # -- a service: scratch build vs snapshot ------------------------------------------------
 
 
+def diff(spec: Any, request: DiffRequest) -> DiffResult:
+    """The next migration of the one service `spec` (a dbtool.core.targets.TargetSpec)
+    names — ad hoc: the `--dir` folder against its `--snapshot`."""
+    from dbtool.core.targets import Use, resolve_targets
+
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    return diff_service(resolution.one.service, resolution.project, request)
+
+
 def diff_service(service: Service, project: Project | None, request: DiffRequest) -> DiffResult:
     from dbtool import snapshot
     from dbtool.core.schema_ops import inspect_url
     from dbtool.core.scratch import built_scratch
-    from dbtool.core.targets import wrangler_aware
 
-    service = wrangler_aware(service)
     if not request.label.strip():
         raise UsageError("the migration needs a name", hint='e.g. dbtool diff api "add user plan"')
     if service.snapshot is None or not service.snapshot.exists():

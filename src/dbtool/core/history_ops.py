@@ -23,9 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbtool.config import Project, load_project
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.config import Project, Service
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
+from dbtool.engines.base import Engine
 from dbtool.errors import ConfigError, HistoryConflict, UsageError
 from dbtool.migrations.files import MigrationFile, decode, discover, is_parked
 from dbtool.migrations.foreign import unadopted, with_foreign
@@ -103,11 +104,11 @@ class Opened:
 
     target: ResolvedTarget
     project: Project | None
-    engine: Any
+    engine: Engine
     files: list[MigrationFile]
 
     @property
-    def service(self) -> Any:
+    def service(self) -> Service:
         return self.target.service
 
     @property
@@ -123,20 +124,19 @@ class Opened:
 @contextmanager
 def opened(spec: TargetSpec) -> Iterator[Opened]:
     """Resolve exactly one service's database and open it; the engine is always closed."""
-    project = None if spec.dir is not None else load_project(spec.config)
     if spec.all or len(spec.services) > 1:
         raise UsageError("history commands change one service's database at a time",
                          hint="name one service (or use --dir DIR --url URL)")
-    target = resolve(spec, project)[0]
+    resolution = resolve_targets(spec, Use.DATABASE)
+    target = resolution.targets[0]
     service = target.service
     if target.skipped or target.url is None:
         raise ConfigError(f"{service.name}: {target.skip_reason}", hint="pass --url or --target")
     files, _ = discover(service.migrations, service.naming, service.ignore)
-    timeout = project.lock_timeout if project else 30.0
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
-                         history_schema=service.history_schema, lock_timeout=timeout)
+                         history_schema=service.history_schema, lock_timeout=resolution.lock_timeout)
     try:
-        yield Opened(target, project, engine, files)
+        yield Opened(target, resolution.project, engine, files)
     finally:
         engine.close()
 
@@ -196,13 +196,13 @@ def line_diff(old: str | None, new: str | None, name: str) -> list[str]:
 
 
 # -- foreign history in status and migrate ---------------------------------------------
-def history_with_foreign(engine: Any, files: list[MigrationFile]) -> list[AppliedMigration]:
+def history_with_foreign(engine: Engine, files: list[MigrationFile]) -> list[AppliedMigration]:
     """dbtool's history plus Supabase/dbmate rows not adopted yet (for `status`)."""
     applied = engine.history()
     return with_foreign(applied, engine.foreign_history(), files)
 
 
-def refuse_unadopted(engine: Any, files: list[MigrationFile], states: list[MigrationState],
+def refuse_unadopted(engine: Engine, files: list[MigrationFile], states: list[MigrationState],
                      service: str) -> None:
     """Stop `migrate` from re-running files another tool (Supabase, dbmate) already applied."""
     applied = [s.applied for s in states if s.applied is not None]

@@ -18,7 +18,7 @@ from dbtool.config import Project, Service, load_project
 from dbtool.core.schema_ops import inspect_url
 from dbtool.core.scratch import built_scratch
 from dbtool.core.status import status_target
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.errors import DbtoolError, UsageError
 from dbtool.migrations.files import MigrationFile, discover, load
 from dbtool.report.contents import analyse
@@ -28,21 +28,18 @@ DOCS_DIR = Path("docs") / "schema"
 
 
 def introspect(spec: TargetSpec, *, tables: Sequence[str] = ()) -> IntrospectionReport:
-    """The report of one service: from `--target/--url/--dir` when given (live),
-    else from a scratch database built from the service's migrations."""
-    if spec.dir is not None:
-        return restrict(_live_report(resolve(spec)[0], None), tables)
-    project = load_project(spec.config)
-    if len(spec.services) != 1 and len(project.services) != 1:
+    """The report of one service: from `--target/--url` when given (live; ad hoc
+    `--dir DIR --url URL`), else from a scratch database built from its migrations."""
+    project = None if spec.adhoc else load_project(spec.config)
+    if project is not None and len(spec.services) != 1 and len(project.services) != 1:
         raise UsageError("introspect reports on one service: name it",
                          hint=f"services: {', '.join(s.name for s in project.services)}")
-    service = select_services(spec, project)[0]
-    if spec.target or spec.url:
-        only = TargetSpec(services=(service.name,), target=spec.target, url=spec.url,
-                          config=spec.config, persist_to=spec.persist_to)
-        report = _live_report(resolve(only, project)[0], project)
+    resolution = resolve_targets(spec, Use.EITHER, project=project)
+    target = resolution.one
+    if target.scratch:
+        report = scratch_report(target.service, resolution.project)
     else:
-        report = scratch_report(service, project)
+        report = _live_report(target, resolution.project)
     return restrict(report, tables)
 
 

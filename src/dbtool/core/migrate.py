@@ -14,9 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from dbtool.config import load_project
 from dbtool.core.history_ops import refuse_unadopted
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
 from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
@@ -213,10 +212,10 @@ def migrate(spec: TargetSpec, opts: MigrateOptions, listener: Listener | None = 
     Stops at the first failure (the error names the file); services already
     migrated stay migrated.
     """
-    project = None if spec.dir is not None else load_project(spec.config)
+    resolution = resolve_targets(spec, Use.DATABASE)
     if opts.lock_timeout is None:
-        opts = replace(opts, lock_timeout=project.lock_timeout if project else 30.0)
-    return [migrate_target(t, opts, listener) for t in resolve(spec, project)]
+        opts = replace(opts, lock_timeout=resolution.lock_timeout)
+    return [migrate_target(t, opts, listener) for t in resolution.targets]
 
 
 def _check_rules(capabilities, loaded: list[LoadedMigration]) -> None:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from dbtool.config import Project, Service, load_project
+from dbtool.config import Project, Service
 from dbtool.core.migrate import migrate_target
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import CAPABILITIES, capabilities, open_engine
 from dbtool.errors import ConfigError, UsageError
 from dbtool.migrations.files import discover, parked_names
@@ -83,10 +83,13 @@ def snapshot_service(service: Service, project: Project | None, *, check_only: b
 
 
 def snapshot(spec: TargetSpec) -> list[SnapshotResult]:
-    project = load_project(spec.config)
-    from dbtool.core.targets import select_services
-
-    return [snapshot_service(s, project) for s in select_services(spec, project)]
+    """(Re)write each service's snapshot; ad hoc (`--dir`) the file `--snapshot` names."""
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("snapshot --dir DIR needs --snapshot PATH, the schema file to write",
+                         hint="e.g. dbtool snapshot --dir migrations --dialect sqlite --snapshot "
+                              "schemas/app.yaml")
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    return [snapshot_service(t.service, resolution.project) for t in resolution.targets]
 
 
 # -- audit -----------------------------------------------------------------------
@@ -196,27 +199,20 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
 def audit(spec: TargetSpec, *, snapshot: Path | None = None) -> list[AuditResult]:
     """Compare each service's database (live target, else scratch) with its snapshot.
 
-    Ad hoc (`--dir DIR --url URL`) there is no configured snapshot: `snapshot` names
-    the file to compare the live database with (required there, refused elsewhere)."""
-    if spec.dir is not None:
-        if snapshot is None:
-            raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
-                             "compare the database with",
-                             hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
-                                  "or audit a service configured in dbtool.toml")
-        [target] = resolve(spec)
-        service = replace(target.service, snapshot=snapshot)
-        return [audit_target(replace(target, service=service), None, True)]
-    if snapshot is not None:
+    Ad hoc (`--dir DIR`, with `--url URL` for a live database) there is no configured
+    snapshot: `--snapshot` names the file to compare with (required there, refused elsewhere)."""
+    spec = replace(spec, snapshot=snapshot) if snapshot is not None else spec
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
+                         "compare the database with",
+                         hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
+                              "or audit a service configured in dbtool.toml")
+    if not spec.adhoc and spec.snapshot is not None:
         raise UsageError("--snapshot is for ad-hoc audits (--dir DIR --url URL)",
                          hint="a configured service compares with its own snapshot (snapshot = … "
                               "in dbtool.toml)")
-    project = load_project(spec.config)
-    if spec.target or spec.url:
-        return [audit_target(t, project, True) for t in resolve(spec, project)]
-    # a scratch build from the migrations: no live target is resolved (or required)
-    return [audit_target(ResolvedTarget(s, None, "scratch"), project, False)
-            for s in select_services(spec, project)]
+    resolution = resolve_targets(spec, Use.EITHER)
+    return [audit_target(t, resolution.project, not t.scratch) for t in resolution.targets]
 
 
 def _same_family(path: Path, declared: str, dialect: str) -> None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dbtool.config import load_project
 from dbtool.core.history_ops import history_with_foreign
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
 from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import MigrationState, State, compute_states, summarise
@@ -60,9 +59,8 @@ def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> Service
 
 def status(spec: TargetSpec) -> list[ServiceStatus]:
     """Status of every selected service; never writes to any database."""
-    project = None if spec.dir is not None else load_project(spec.config)
-    timeout = project.lock_timeout if project else 30.0
-    return [status_target(t, timeout) for t in resolve(spec, project)]
+    resolution = resolve_targets(spec, Use.DATABASE)
+    return [status_target(t, resolution.lock_timeout) for t in resolution.targets]
 
 
 def _unadopted(state: MigrationState) -> bool:
