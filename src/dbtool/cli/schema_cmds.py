@@ -170,7 +170,7 @@ def _render_audit(ctx: typer.Context, results, fmt: CiFormat) -> None:
         for change in r.changes:
             line(f"  {change.kind.value:8} {change.describe()}")
         for item in r.history:
-            line(f"  history  {item['migration']}: {item['state']}")
+            line(f"  history  {item.migration}: {item.state}")
         for finding in r.security:
             line(f"  security {finding.describe()}")
         if r.not_compared:
@@ -178,7 +178,7 @@ def _render_audit(ctx: typer.Context, results, fmt: CiFormat) -> None:
 
 
 def _uncompared(result) -> str:
-    return ", ".join(f"{n['kind']} ({n['count']})" for n in result.not_compared)
+    return ", ".join(f"{n.kind} ({n.count})" for n in result.not_compared)
 
 
 def _render_check(ctx: typer.Context, report, fmt: CiFormat) -> None:

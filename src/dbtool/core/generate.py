@@ -17,11 +17,14 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtool.config import Project, Service
 from dbtool.core.migration_text import FileText, build_text, lint_reason
 from dbtool.errors import ConfigError, ConnectionFailed, DbtoolError, UsageError
+
+if TYPE_CHECKING:
+    from dbtool.core.targets import TargetSpec
 
 MAX_LINT_ROUNDS = 3
 
@@ -96,7 +99,7 @@ class DiffRequest:
 # -- a service: scratch build vs snapshot ------------------------------------------------
 
 
-def diff(spec: Any, request: DiffRequest) -> DiffResult:
+def diff(spec: TargetSpec, request: DiffRequest) -> DiffResult:
     """The next migration of the one service `spec` (a dbtool.core.targets.TargetSpec)
     names — ad hoc: the `--dir` folder against its `--snapshot`."""
     from dbtool.core.targets import Use, resolve_targets

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtool.config import Project, Service, load_project
 from dbtool.core.schema_ops import inspect_url
@@ -23,6 +23,9 @@ from dbtool.errors import DbtoolError, UsageError
 from dbtool.migrations.files import MigrationFile, discover, load
 from dbtool.report.contents import analyse
 from dbtool.report.data import IntrospectionReport, MigrationEntry, Source, restrict
+
+if TYPE_CHECKING:
+    from dbtool.model import Schema
 
 DOCS_DIR = Path("docs") / "schema"
 
@@ -44,7 +47,7 @@ def introspect(spec: TargetSpec, *, tables: Sequence[str] = ()) -> Introspection
 
 
 def scratch_report(service: Service, project: Project | None, *,
-                   schema: Any = None) -> IntrospectionReport:
+                   schema: Schema | None = None) -> IntrospectionReport:
     """Built from the migrations: every file applied, in order, no timestamps
     (so the Markdown document is the same on every run). `schema`: a scratch build
     the caller already inspected (check builds once for the snapshot and the docs)."""
@@ -91,7 +94,7 @@ def _entry(service: Service, name: str, state: str, file: MigrationFile | None, 
     return MigrationEntry(name, state, applied_at, checksum or file.checksum, contents)
 
 
-def _report(service: Service, source: Source, schema: Any,
+def _report(service: Service, source: Source, schema: Schema,
             entries: tuple[MigrationEntry, ...]) -> IntrospectionReport:
     return IntrospectionReport(service.name, service.dialect, source, schema,
                                _annotations(service), entries)
@@ -118,7 +121,7 @@ def docs_path(service: Service) -> Path:
 
 
 def docs_status(service: Service, project: Project | None, *,
-                schema: Any = None) -> tuple[str, str | None]:
+                schema: Schema | None = None) -> tuple[str, str | None]:
     """("ok" | "missing" | "stale", problem line). Missing is not a failure: a
     project opts in by committing the file. Raises ScratchUnavailable (a skip)."""
     from dbtool.report.markdown import render_markdown

@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dbtool import __version__
 from dbtool.d1.locate import clean_message, locate
@@ -60,6 +60,10 @@ from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
 from dbtool.migrations.history import AppliedMigration
 from dbtool.quoting import quote_sqlite as _ident
+
+if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.model import Schema
 from dbtool.urls import DatabaseUrl
 
 
@@ -98,7 +102,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         raise UsageError("dbtool does not delete D1 databases",
                          hint="delete it with `wrangler d1 delete NAME`")
 
-    def own_objects(self) -> list:
+    def own_objects(self) -> list[OwnObject]:
         """D1 has no roles: nothing of dbtool's can be granted to anyone."""
         return []
 
@@ -126,7 +130,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         self._seen = [row.name for row in rows]
         return rows
 
-    def inspect(self, schemas: Sequence[str] = ()) -> Any:
+    def inspect(self, schemas: Sequence[str] = ()) -> Schema:
         """The schema model read over the API with the SQLite inspector's catalog queries."""
         from dbtool.inspect import inspect_sqlite
 

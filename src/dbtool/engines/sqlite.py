@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from dbtool import __version__
@@ -41,6 +41,8 @@ from dbtool.quoting import quote_sqlite as _quote_ident
 from dbtool.urls import DatabaseUrl
 
 if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.migrations.splitter import Statement
     from dbtool.model import Schema
 
 SIDE_TABLE = "dbtool_migrations"
@@ -109,7 +111,7 @@ class SqliteEngine(SqliteHistoryOps):
                          lock_path(path)):
             leftover.unlink(missing_ok=True)
 
-    def own_objects(self) -> list:
+    def own_objects(self) -> list[OwnObject]:
         """SQLite has no roles: nothing of dbtool's can be granted to anyone."""
         return []
 
@@ -442,7 +444,7 @@ class SqliteEngine(SqliteHistoryOps):
                                   hint="the script was rolled back", rolled_back=True) from exc
 
 
-def transaction_ended(migration: LoadedMigration, statement: Any) -> MigrationFailed:
+def transaction_ended(migration: LoadedMigration, statement: Statement) -> MigrationFailed:
     """A statement of a transactional file ended dbtool's transaction (COMMIT, ROLLBACK ...)."""
     return MigrationFailed(
         f"{migration.file.name}: this statement ended the transaction dbtool runs the file in",

@@ -11,16 +11,19 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dbtool.errors import UsageError
 from dbtool.lint.config import LintConfig
 from dbtool.lint.engine import lint_files
 from dbtool.lint.report import LintReport
-from dbtool.migrations.files import discover
+from dbtool.migrations.files import MigrationFile, discover
+
+if TYPE_CHECKING:
+    from dbtool.config import Service
 
 
-def lint_service(service: Any, *, only: Iterable[Path] | None = None,
+def lint_service(service: Service, *, only: Iterable[Path] | None = None,
                  changed_since: str | None = None, config: LintConfig | None = None) -> LintReport:
     """Lint one service (dbtool.config.Service, as `dbtool.core.targets` resolves it: a
     wrangler-linked one with its binding's folder) with its dbtool.toml lint settings."""
@@ -42,7 +45,7 @@ def lint_path(path: Path, dialect: str, *, config: LintConfig | None = None,
     return lint_files(files, dialect, config or LintConfig(), selected=chosen, name=str(path))
 
 
-def _chosen(files: list[Any], folder: Path, only: Iterable[Path] | None,
+def _chosen(files: list[MigrationFile], folder: Path, only: Iterable[Path] | None,
             changed_since: str | None) -> set[str] | None:
     """Names of the files to report on (None: all of them)."""
     chosen: set[str] | None = None
