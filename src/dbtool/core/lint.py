@@ -110,7 +110,8 @@ def _target_report(name: str, project: Project | None, dialect: str | None,
 
 def _service_report(service: Service, only: list[Path] | None, dialect: str | None,
                     changed_since: str | None) -> LintReport:
-    if dialect is not None and dialect != service.dialect:
+    requested = dialect or service.dialect
+    if requested != service.dialect:
         raise UsageError(f"service {service.name} is {service.dialect}; --dialect {dialect} "
                          "applies only to paths outside the configured services",
                          hint="drop --dialect")

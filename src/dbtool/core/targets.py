@@ -275,7 +275,7 @@ def adhoc_service(folder: Path, *, url: DatabaseUrl | None = None, dialect: str 
 
     binding = (find_binding(Path(url.database or "."), url.param("binding"))
                if url is not None and url.scheme == "d1-local" else folder_binding(folder))
-    if dialect is not None and dialect not in DIALECTS:
+    if not (dialect is None or dialect in DIALECTS):
         raise UsageError(f"unknown dialect {dialect!r}", hint=f"use {', '.join(DIALECTS)}")
     chosen = dialect or (url.dialect if url else None) or ("d1" if binding else None)
     if chosen is None:
