@@ -26,7 +26,8 @@ TargetName = Annotated[str | None, typer.Option(
 Url = Annotated[str | None, typer.Option(
     "--url", help="Database URL (sqlite:///file.db, postgresql://…). Overrides targets.")]
 Dir = Annotated[Path | None, typer.Option(
-    "--dir", help="Ad-hoc migrations folder (with --url): no dbtool.toml needed.",
+    "--dir", help="Ad-hoc migrations folder, no dbtool.toml needed: with --url for a database, "
+    "--dialect for the files alone (a wrangler project's folder needs neither).",
     file_okay=False)]
 
 

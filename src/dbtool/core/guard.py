@@ -154,7 +154,10 @@ def guard(spec: TargetSpec, against: str = "HEAD") -> GuardReport:
         spec = replace(spec, all=True)
     resolution = resolve_targets(spec, Use.FOLDER)
     report = GuardReport(against)
-    top = _top(resolution.project.root if resolution.project else resolution.one.service.migrations)
+    root = resolution.project.root if resolution.project else resolution.one.service.migrations
+    if not root.is_dir():
+        raise UsageError(f"migrations folder {root} does not exist", hint="check the path given to --dir")
+    top = _top(root)
     for service in resolution.services:
         report.services.append(service.name)
         if not service.migrations.resolve().is_relative_to(top.resolve()):
