@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test test-fast lint demo bench clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -16,13 +16,22 @@ install: $(STAMP)
 
 SCRATCH ?= postgresql://postgres@127.0.0.1:5432/postgres
 
+# Parallel pytest on every core; a module sharing a module-scoped fixture stays on one
+# worker (tests/tiers.py), so its fixture is built once.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadgroup
+
 # ruff, the whole pytest suite, then dbtool's own CI gate on the bundled services
 # (a service that cannot be built, e.g. no Postgres, fails the check; outside CI
 # --allow-skip lets a machine without Postgres pass with the skip reported).
 test: install
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 	DBTOOL_SCRATCH_URL=$${DBTOOL_SCRATCH_URL:-$(SCRATCH)} $(BIN)/dbtool check $$(test "$$CI" = true && echo --require-all || echo --allow-skip)
+
+# The fast subset while working: no process fleets, wrangler, browser, wheel builds or
+# generated campaigns (those are marked slow in tests/tiers.py; `make test` runs them).
+test-fast: install
+	$(PYTEST) -m "not slow"
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -21,7 +21,6 @@ from tests.services.d1_expectations import (
     assert_foreign_key,
     build,
     connect,
-    copy_db,
     dump,
     indexes,
     insert,
@@ -31,18 +30,6 @@ from tests.services.d1_expectations import (
 )
 
 BEFORE_REBUILD = "0009_add_goal_progress.sql"
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
-
-
-@pytest.fixture
-def db(built: Path, tmp_path: Path):
-    conn = connect(copy_db(built, tmp_path))
-    yield conn
-    conn.close()
 
 
 # -- files; the table-driven schema checks are in test_d1_schemas.py ----------------------

@@ -43,7 +43,7 @@ def _cases(items: Callable[[Service], list], ident: Callable[[object], str]) -> 
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Service], Path]:
+def built_by_service(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Service], Path]:
     """Each service built once by dbtool, on first use."""
     paths: dict[str, Path] = {}
 
@@ -55,14 +55,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Service], Path]
 
 
 @pytest.fixture
-def open_db(built: Callable[[Service], Path], tmp_path: Path) -> Iterator[Callable]:
+def open_db(built_by_service: Callable[[Service], Path], tmp_path: Path) -> Iterator[Callable]:
     """A connection to a private copy of the service's database (tests may write)."""
     opened: list[sqlite3.Connection] = []
 
     def get(svc: Service) -> sqlite3.Connection:
         folder = tmp_path / svc.name
         folder.mkdir(exist_ok=True)
-        opened.append(connect(copy_db(built(svc), folder)))
+        opened.append(connect(copy_db(built_by_service(svc), folder)))
         return opened[-1]
     yield get
     for conn in opened:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from pathlib import Path
 
 import pytest
 
@@ -13,25 +12,10 @@ from tests.services.d1_expectations import (
     LANGUAGES,
     assert_exact_files,
     assert_file_contents,
-    build,
-    connect,
-    copy_db,
     insert,
     insert_samples,
     primary_key,
 )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
-
-
-@pytest.fixture
-def db(built: Path, tmp_path: Path):
-    conn = connect(copy_db(built, tmp_path))
-    yield conn
-    conn.close()
 
 
 def _entry(conn: sqlite3.Connection, entry_id: str, term: str, lang: str) -> None:

@@ -26,9 +26,6 @@ from tests.services.d1_expectations import (
     assert_index,
     assert_tables,
     assert_unique,
-    build,
-    connect,
-    copy_db,
     d1_violations,
     migration_files,
 )
@@ -71,17 +68,11 @@ RECENT_JOBS = """
 """
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
-
-
 @pytest.fixture
-def db(built: Path, tmp_path: Path):
-    conn = connect(copy_db(built, tmp_path))
-    conn.row_factory = sqlite3.Row
-    yield conn
-    conn.close()
+def db(db: sqlite3.Connection) -> sqlite3.Connection:
+    """The shared copy (tests/services/conftest.py), with rows by column name."""
+    db.row_factory = sqlite3.Row
+    return db
 
 
 def _create(conn: sqlite3.Connection, project_id: int, kind: str = "overlay") -> str:

@@ -16,22 +16,9 @@ from tests.services.d1_expectations import (
     assert_tables,
     build,
     connect,
-    copy_db,
     insert,
     insert_samples,
 )
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
-
-
-@pytest.fixture
-def db(built: Path, tmp_path: Path):
-    conn = connect(copy_db(built, tmp_path))
-    yield conn
-    conn.close()
 
 
 def test_exactly_the_thirteen_files_of_the_seed() -> None:

@@ -21,7 +21,6 @@ from tests.services.d1_expectations import (
     assert_file_contents,
     build,
     connect,
-    copy_db,
     dump_dicts,
     insert,
     insert_samples,
@@ -30,18 +29,6 @@ from tests.services.d1_expectations import (
 
 BEFORE_LOWERCASE = "0005_add_visual_analysis_columns.sql"
 ENUMS = ("instrument", "difficulty", "style_period")
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(SVC.name, tmp_path_factory.mktemp(SVC.name) / f"{SVC.name}.db")
-
-
-@pytest.fixture
-def db(built: Path, tmp_path: Path):
-    conn = connect(copy_db(built, tmp_path))
-    yield conn
-    conn.close()
 
 
 # -- files; the table-driven schema checks are in test_d1_schemas.py ----------------------
