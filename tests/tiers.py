@@ -20,6 +20,8 @@ SLOW: dict[str, str] = {
     "tests/diff/test_properties.py": "hundreds of generated plans per dialect",
     "tests/history/test_d1_local.py": "the real wrangler",
     "tests/history/test_d1_remote.py": "the miniflare-backed REST server",
+    "tests/history/test_keyword_names.py::test_remote_d1_history_table_named_like_a_keyword":
+        "the miniflare-backed REST server",
     "tests/report/test_html_browser.py": "headless Chromium",
     "tests/inspect/test_model_features.py": "generated Postgres feature combinations",
     "tests/services/test_studio.py": "the Supabase-flavoured service, built per test",

@@ -35,6 +35,15 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 SERVICE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", re.ASCII)
 
 
+def safe_service_name(text: str) -> str:
+    """A name as a service may be called (it becomes file names): kept when it is a plain
+    name already, else lower case with every run of other characters turned into `-`."""
+    if SERVICE_NAME.fullmatch(text):
+        return text
+    slug = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-_")
+    return slug or "app"
+
+
 @dataclass(frozen=True)
 class Target:
     """A named deployment of a service; its URL comes from `url_env` at run time."""

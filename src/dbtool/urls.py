@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from dbtool import secrets
 from dbtool.errors import UrlError
@@ -155,6 +155,15 @@ def with_persist_to(url: DatabaseUrl, folder: Path) -> DatabaseUrl:
     query = [(k, v) for k, v in url.query if k != "persist_to"]
     query.append(("persist_to", str(folder.resolve())))
     return parse_url(f"{base}?{urlencode(query)}")
+
+
+def with_database(url: DatabaseUrl, name: str) -> DatabaseUrl:
+    """The same server URL (user, password, host, options) naming database `name`."""
+    base, _, query = url.raw.partition("?")
+    scheme, _, rest = base.partition("://")
+    slash = rest.find("/", rest.rfind("@") + 1)  # the path starts after the host
+    server = rest if slash < 0 else rest[:slash]
+    return parse_url(f"{scheme}://{server}/{quote(name)}" + (f"?{query}" if query else ""))
 
 
 def sqlite_url_for(path: Path) -> DatabaseUrl:

@@ -240,11 +240,25 @@ def test_postgres_audit_and_check_are_clean_twice(pg_live):
 
 
 @pytest.mark.postgres
-def test_check_require_all_fails_without_scratch_server(pg_live):
+def test_check_fails_without_scratch_server_unless_skips_are_allowed(pg_live):
+    """A skipped service was not checked: exit 1 (with or without the old --require-all),
+    and the summary never says passed; --allow-skip accepts the skip (exit 0), still without
+    saying passed."""
     root, _, _ = pg_live
-    proc = run_dbtool("check", "--require-all", cwd=root, env={"DBTOOL_SCRATCH_URL": ""})
-    assert proc.returncode == 1 and "DBTOOL_SCRATCH_URL" in proc.stdout
-    assert run_dbtool("check", cwd=root, env={"DBTOOL_SCRATCH_URL": ""}).returncode == 0
+    for args in (("check", "--require-all"), ("check",)):
+        proc = run_dbtool(*args, cwd=root, env={"DBTOOL_SCRATCH_URL": ""})
+        assert proc.returncode == 1 and "DBTOOL_SCRATCH_URL" in proc.stdout, proc.stdout
+        assert proc.stdout.splitlines()[-1] == ("check: FAILED — 1 of 1 service(s) skipped, not "
+                                                "checked: app (--allow-skip accepts skips)")
+    allowed = run_dbtool("check", "--allow-skip", cwd=root, env={"DBTOOL_SCRATCH_URL": ""})
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "passed" not in allowed.stdout.splitlines()[-1]
+    assert allowed.stdout.splitlines()[-1].startswith("check: incomplete — 1 of 1 service(s) skipped")
+    report = json.loads(run_dbtool("check", "--allow-skip", "--format", "json", cwd=root,
+                                   env={"DBTOOL_SCRATCH_URL": ""}).stdout)
+    assert (report["ok"], report["passed"], report["skipped"]) == (True, False, ["app"])
+    both = run_dbtool("check", "--allow-skip", "--require-all", cwd=root)
+    assert both.returncode == 2 and "not both" in both.stderr
 
 
 @pytest.mark.postgres

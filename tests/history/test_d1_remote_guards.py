@@ -80,7 +80,7 @@ def test_another_migrate_ahead_is_recognised(remote, monkeypatch) -> None:
     _before_first(monkeypatch, d1_remote.D1RemoteEngine, "_request",
                   _cli("migrate", "--dir", str(folder), "--url", url, "--to", NAMES[3]))
     run = migrate(spec, MigrateOptions(lock_timeout=5))[0]
-    assert [a["name"] for a in run.applied] == NAMES[4:]  # 0004 was the other run's
+    assert [a.name for a in run.applied] == NAMES[4:]  # 0004 was the other run's
     assert [n for n, _ in _history(server, database)] == NAMES
 
 

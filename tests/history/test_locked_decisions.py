@@ -92,7 +92,7 @@ def test_migrate_plans_again_under_the_lock(monkeypatch: pytest.MonkeyPatch, tar
                   _cli("rollback", "--dir", str(folder), "--url", url, "--steps", "1"))
     run = migrate(spec, MigrateOptions(lock_timeout=10))[0]
     assert [n for n, _ in _history(url, dialect)] == names, "the history must stay a prefix"
-    assert [a["name"] for a in run.applied] == names[2:]
+    assert [a.name for a in run.applied] == names[2:]
     assert len(calls) == 2
 
 

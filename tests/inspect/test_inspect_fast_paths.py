@@ -187,7 +187,7 @@ def test_postgres_inspection_imports_nothing_of_sqlite() -> None:
         "loaded = sorted(m for m in sys.modules if m.startswith('dbtool'))\n"
         "print(' '.join(loaded))\n"
         "from dbtool.inspect import QueryRunner, SqliteRunner, inspect_sqlite\n"
-        "assert SqliteRunner.__module__ == 'dbtool.engines.sqlite_runner'\n"
+        "assert SqliteRunner.__module__ == 'dbtool.inspect.sqlite_runner'\n"
         "assert 'inspect_sqlite' in dir(dbtool.inspect)\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

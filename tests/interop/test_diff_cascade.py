@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from dbtool.config import load_project
-from dbtool.core.generate import DiffRequest, diff_service
+from dbtool.core.generate import DiffRequest, diff
+from dbtool.core.targets import TargetSpec
 from dbtool.d1 import local
 from dbtool.plan import PlanOptions
 from tests.diff.support import edit_snapshot
@@ -107,11 +107,11 @@ def test_twenty_generated_rebuilds_keep_every_row_on_d1(tmp_path: Path, wrangler
 
     snapshot = run_dbtool("snapshot", "app", cwd=tmp_path, env=clean_env())
     assert snapshot.returncode == 0, snapshot.stderr
-    project = load_project(tmp_path / "dbtool.toml")
+    spec = TargetSpec(services=("app",), config=tmp_path / "dbtool.toml")  # wrangler-linked
     for k in range(FAMILIES):
         edit_snapshot(tmp_path, "app", lambda doc, k=k: doc["tables"][f"p{k}"].setdefault(
             "checks", []).append({"expression": "length(name) > 0"}))
-        result = diff_service(project.service("app"), project, DiffRequest(f"rebuild p{k}", PlanOptions()))
+        result = diff(spec, DiffRequest(f"rebuild p{k}", PlanOptions()))
         assert result.status == "written", [r.describe() for r in result.refusals]
         (rebuild,) = [op for op in result.files[0].operations if op.kind == "rebuild_tables"]
         assert {t.new.name for t in rebuild.tables} == {f"p{k}", f"c{k}", f"g{k}"}

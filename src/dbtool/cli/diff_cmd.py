@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import Format, OutputFormat
+from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, spec
 from dbtool.cli.render import emit_json, line
 
 HELP = """Write the next migration from the declared schema. Edit
@@ -24,7 +24,8 @@ Drops and narrowing type changes need --allow-drop; a drop plus an add that
 looks like a rename needs --rename (never guessed).
 
 With --from URL --to URL, compares two databases and prints the SQL that
-turns the first into the second (writes nothing).
+turns the first into the second (writes nothing). Ad hoc (no dbtool.toml):
+--dir DIR --dialect D --snapshot PATH NAME writes the next file into DIR.
 
 \b
 Examples:
@@ -33,6 +34,7 @@ Examples:
   dbtool diff api "rename name" --rename users.name=full_name
   dbtool diff scenes "drop legacy table" --allow-drop --format json
   dbtool diff --from postgresql://localhost/prod --to postgresql://localhost/dev
+  dbtool diff --dir migrations --dialect sqlite --snapshot app.yaml "add plan"
 
 Exit codes: 0 written, printed or nothing to do · 1 refused (the reasons are
 printed) · 2 bad input/config · 3 unreachable.
@@ -61,7 +63,9 @@ def register(app: typer.Typer) -> None:
         source: Annotated[str | None, typer.Option("--from", help="Database URL of the current state.")] = None,
         target: Annotated[str | None, typer.Option("--to", help="Database URL of the desired state.")] = None,
         dialect: Annotated[str | None, typer.Option(
-            "--dialect", help="With --from/--to: sqlite, d1 or postgres (default: from the URL).")] = None,
+            "--dialect", help="With --from/--to (default: from the URL) or --dir: sqlite, d1 or postgres.")] = None,
+        folder: Dir = None,
+        snapshot: SnapshotOption = None,
         fmt: OutputFormat = Format.text,
     ) -> None:
         from dbtool.errors import UsageError
@@ -72,7 +76,7 @@ def register(app: typer.Typer) -> None:
                               fills=tuple(Fill.parse(f) for f in fills or ()),
                               lock_safe=not no_lock_safe)
         if source or target:
-            if not (source and target) or args:
+            if not (source and target) or args or folder:
                 raise UsageError("--from and --to go together, without SERVICE NAME",
                                  hint="dbtool diff --from URL --to URL")
             if dialect not in (None, "sqlite", "d1", "postgres"):
@@ -81,17 +85,23 @@ def register(app: typer.Typer) -> None:
 
             result = diff_urls(source, target, dialect, options)
         else:
-            if dialect:
-                raise UsageError("--dialect applies to --from/--to only",
+            if dialect and folder is None:
+                raise UsageError("--dialect applies to --from/--to and --dir only",
                                  hint="a service's dialect comes from dbtool.toml")
-            if len(args or ()) != 2:
-                raise UsageError("expected SERVICE NAME", hint='e.g. dbtool diff api "add user plan"')
-            from dbtool.config import load_project
-            from dbtool.core.generate import DiffRequest, diff_service
+            wanted = 1 if folder is not None else 2
+            if len(args or ()) != wanted:
+                raise UsageError("expected NAME with --dir" if folder else "expected SERVICE NAME",
+                                 hint='e.g. dbtool diff api "add user plan"')
+            if folder is not None and snapshot is None:
+                raise UsageError("diff --dir DIR needs --snapshot PATH, the declared schema",
+                                 hint='e.g. dbtool diff --dir migrations --dialect sqlite --snapshot '
+                                      'schemas/app.yaml "add user plan"')
+            from dbtool.core.generate import DiffRequest
+            from dbtool.core.generate import diff as generate
 
-            project = load_project(ctx.obj.get("config"))
-            service = project.service(args[0])  # type: ignore[index]
-            result = diff_service(service, project, DiffRequest(args[1], options, dry_run))  # type: ignore[index]
+            names = None if folder is not None else (args or [])[:1]
+            target_spec = spec(ctx, names, False, None, None, folder, dialect=dialect, snapshot=snapshot)
+            result = generate(target_spec, DiffRequest((args or [])[-1], options, dry_run))
         _render(result, fmt)
         if result.refused:
             raise typer.Exit(1)

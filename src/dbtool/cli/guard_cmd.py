@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All, LogFormat, LogOutputFormat, Services, annotate, spec
+from dbtool.cli.options import All, Dir, LogFormat, LogOutputFormat, Services, annotate, spec
 from dbtool.cli.render import emit_json, line
 
 HELP = """Refuse edits to migration files that are already committed: a .sql file in a
@@ -20,6 +20,7 @@ Used by the dbtool-guard pre-commit hook and in CI (--against the target branch)
 Examples:
   dbtool guard                               # working tree vs HEAD, every service
   dbtool guard --against origin/main --format github
+  dbtool guard --dir db/migrations           # a folder outside dbtool.toml
 
 Exit codes: 0 no committed migration changed · 1 edits found · 2 bad input (not a git repository, unknown revision).
 """
@@ -34,11 +35,12 @@ def register(app: typer.Typer) -> None:
         against: Annotated[str, typer.Option(
             "--against", metavar="REV", help="Files committed at this revision count as applied.")
         ] = "HEAD",
+        folder: Dir = None,
         fmt: LogOutputFormat = LogFormat.text,
     ) -> None:
         from dbtool.core.guard import guard
 
-        report = guard(spec(ctx, services, all_, None, None, None), against)
+        report = guard(spec(ctx, services, all_, None, None, folder), against)
         if fmt is LogFormat.json:
             emit_json(report.to_dict())
         else:

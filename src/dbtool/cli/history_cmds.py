@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,8 @@ from dbtool.cli.options import Dir, Format, OutputFormat, PersistTo, TargetName,
 from dbtool.cli.render import emit_json, line
 
 if TYPE_CHECKING:  # imported when a command runs, so `dbtool --help` does not load the config code
+    from dbtool.core.history_ops import Confirm
+    from dbtool.core.results.history import HistoryResult
     from dbtool.core.targets import TargetSpec
 
 Service = Annotated[str | None, typer.Argument(
@@ -98,7 +100,7 @@ def _spec(ctx: typer.Context, service: str | None, target: str | None, url: str 
                       config=ctx.obj.get("config") if ctx.obj else None, persist_to=persist_to)
 
 
-def _finish(result: Any, fmt: Format) -> None:
+def _finish(result: HistoryResult, fmt: Format) -> None:
     if fmt is Format.json:
         emit_json(result.to_dict())
     else:
@@ -107,7 +109,7 @@ def _finish(result: Any, fmt: Format) -> None:
         raise typer.Exit(result.exit_code)
 
 
-def _confirmer(yes: bool, dry_run: bool, command: str) -> Any:
+def _confirmer(yes: bool, dry_run: bool, command: str) -> Confirm:
     """`--yes`, a terminal prompt, or a usage error when there is nobody to ask."""
     from dbtool.core.history_ops import always
     from dbtool.errors import UsageError
@@ -118,7 +120,7 @@ def _confirmer(yes: bool, dry_run: bool, command: str) -> Any:
         raise UsageError(f"{command} changes the history and needs confirmation, but there is "
                          "no terminal to ask on", hint="pass --yes, or --dry-run to see the plan")
 
-    def ask(result: Any) -> bool:
+    def ask(result: HistoryResult) -> bool:
         render(result, plan=True)
         return typer.confirm("Write these changes?", default=False)
     return ask
@@ -215,7 +217,7 @@ _VERBS = {  # action -> (planned, done)
 }
 
 
-def render(result: Any, *, plan: bool = False) -> None:
+def render(result: HistoryResult, *, plan: bool = False) -> None:
     """A history command's result for people: the plan or what was written, then problems."""
     where = f" ({result.label}: {result.target})" if result.target else ""
     state = "dry run, nothing written" if result.dry_run else ("written" if result.written else "")
@@ -232,9 +234,9 @@ def render(result: Any, *, plan: bool = False) -> None:
         for diff_line in item.diff:
             line(f"    {diff_line}")
     for change in result.changes:
-        line(f"  {change['kind']:8} {change['message']}")
+        line(f"  {change.kind.value:8} {change.describe()}")
     if result.not_compared:
-        counts = "; ".join(f"{u['kind']}: {u['database']} in the database, {u['scratch']} in the "
+        counts = "; ".join(f"{u.kind}: {u.database} in the database, {u.scratch} in the "
                            "scratch build" for u in result.not_compared)
         line(f"  not compared (the schema model does not hold them): {counts}")
     for text in result.warnings:

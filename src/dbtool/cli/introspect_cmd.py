@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dbtool.cli.options import Dir, PersistTo, TargetName, Url
+from dbtool.cli.options import DialectOption, Dir, PersistTo, TargetName, Url, spec
 from dbtool.errors import UsageError
 from dbtool.secrets import mask
 
@@ -19,9 +19,10 @@ references, indexes, triggers, functions, RLS policies and publications, with
 the snapshot's annotations (purpose, registry, notes) and the migration
 history (what each file creates and alters, applied or pending).
 
-The source is the live database when --target, --url or --dir is given;
-otherwise a scratch database built from the migrations (Postgres services need
-$DBTOOL_SCRATCH_URL), where every migration counts as applied.
+The source is the live database when --target or --url is given; otherwise a
+scratch database built from the migrations (Postgres services need
+$DBTOOL_SCRATCH_URL), where every migration counts as applied. Ad hoc: --dir
+DIR --url URL reads that database; --dir DIR --dialect D builds the folder.
 
 \b
 Formats:
@@ -84,6 +85,7 @@ def register(app: typer.Typer) -> None:
             "--schema", help="With --format json: print the JSON Schema of the output and exit.")
         ] = False,
         persist_to: PersistTo = None,
+        dialect: DialectOption = None,
     ) -> None:
         _check_combination(fmt, columns, schema)
         if schema:
@@ -92,13 +94,11 @@ def register(app: typer.Typer) -> None:
             _write(json_schema_text(), output)
             return
         from dbtool.core.introspect import introspect as build
-        from dbtool.core.targets import TargetSpec
         from dbtool.report import render
 
-        spec = TargetSpec(services=(service,) if service else (), target=target, url=url,
-                          dir=folder, config=ctx.obj.get("config") if ctx.obj else None,
-                          persist_to=persist_to)
-        report = build(spec, tables=_names(tables))
+        target_spec = spec(ctx, [service] if service else None, False, target, url, folder,
+                           persist_to, dialect=dialect)
+        report = build(target_spec, tables=_names(tables))
         result = render(report, fmt.value, columns=columns)
         _write(result if isinstance(result, str) else _rich_text(result, output), output,
                rich=None if isinstance(result, str) else result)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All
+from dbtool.cli.options import All, Dir
 from dbtool.cli.render import emit_json, line
 
 HELP = """Static rules on migration files: D1 compatibility, data loss, backward
@@ -16,8 +16,10 @@ compatibility, Postgres locking, and the services' conventions. Every finding
 has a stable code (docs/lint.md), a file:line:col and the safe alternative.
 
 Arguments naming configured services lint those services; other arguments are
-migration folders or files (--dialect is then required). Earlier files are
-replayed for context, so rules know the schema each file starts from.
+migration folders or files (--dialect is then required, unless the folder is a
+wrangler binding's: d1). --dir DIR is the same as a folder argument, as the
+other commands spell it. Earlier files are replayed for context, so rules know
+the schema each file starts from.
 
 \b
 Silence one finding with a comment on the line above the statement:
@@ -31,6 +33,7 @@ Examples:
   dbtool lint --all --changed-since origin/main --format github
   dbtool lint --all --format sarif > dbtool.sarif
   dbtool lint supabase/migrations --dialect postgres
+  dbtool lint --dir db/migrations --dialect sqlite
 
 Exit codes: 0 no error-severity finding · 1 errors found · 2 bad input/config.
 """
@@ -69,16 +72,19 @@ def register(app: typer.Typer) -> None:
         only_migrations: Annotated[bool, typer.Option(
             "--only-migrations", help="Lint only the given paths that are migrations of configured "
             "services; skip others (pre-commit passes every changed .sql file).")] = False,
+        folder: Dir = None,
+        url: Annotated[str | None, typer.Option(
+            "--url", help="With --dir: a database URL whose scheme gives the dialect.")] = None,
     ) -> None:
         if list_rules:
             _print_rules()
             return
-        from dbtool.lint.service import lint_targets
+        from dbtool.core.lint import lint_targets
 
         config = ctx.obj.get("config") if ctx.obj else None
         reports = lint_targets(targets or [], all_services=all_, changed_since=changed_since,
                                dialect=dialect.value if dialect else None, config=config,
-                               only_migrations=only_migrations)
+                               only_migrations=only_migrations, folder=folder, url=url)
         _emit(reports, fmt, show_suppressed, config)
         if any(report.failed for report in reports):
             raise typer.Exit(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,6 +24,9 @@ from dbtool.cli.options import (
 from dbtool.cli.render import console, emit_json, line
 from dbtool.errors import DbtoolError
 from dbtool.secrets import mask
+
+if TYPE_CHECKING:
+    from dbtool.core.results.run import ServiceRun
 
 HELP = """Apply pending migrations in order, each file atomically with its history row.
 
@@ -102,18 +105,20 @@ def register(app: typer.Typer) -> None:
             _render_run(run, dry_run, sql)
 
 
-def _render_run(run, dry_run: bool, sql: bool) -> None:
+def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
+    from dbtool.core.results.run import RunStatus
+
     where = f" ({run.label}: {run.target})" if run.target else ""
-    if run.status == "skipped":
+    if run.status is RunStatus.SKIPPED:
         line(f"{run.service}: skipped — {run.skip_reason}")
-    elif run.status == "planned":
+    elif run.status is RunStatus.PLANNED:
         line(f"{run.service}{where}: {len(run.planned)} pending (dry run, nothing changed)")
         for item in run.planned:
-            line(f"  would apply {item['name']}  ({item['statements']} statements)")
-            for statement in item.get("sql", []) if sql else []:
+            line(f"  would apply {item.name}  ({item.statements} statements)")
+            for statement in (item.sql or ()) if sql else ():
                 line("    " + statement.replace("\n", "\n    ") + ";")
-    elif run.status == "migrated":
-        total = sum(float(a["duration_ms"]) for a in run.applied)
+    elif run.status is RunStatus.MIGRATED:
+        total = sum(a.duration_ms for a in run.applied)
         line(f"{run.service}{where}: applied {len(run.applied)} migration(s) in {total:.1f} ms")
     else:
         line(f"{run.service}{where}: up to date")

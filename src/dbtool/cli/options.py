@@ -26,8 +26,23 @@ TargetName = Annotated[str | None, typer.Option(
 Url = Annotated[str | None, typer.Option(
     "--url", help="Database URL (sqlite:///file.db, postgresql://…). Overrides targets.")]
 Dir = Annotated[Path | None, typer.Option(
-    "--dir", help="Ad-hoc migrations folder (with --url): no dbtool.toml needed.",
+    "--dir", help="Ad-hoc migrations folder, no dbtool.toml needed: with --url for a database, "
+    "--dialect for the files alone (a wrangler project's folder needs neither).",
     file_okay=False)]
+
+
+class Dialect(StrEnum):
+    sqlite = "sqlite"
+    d1 = "d1"
+    postgres = "postgres"
+
+
+DialectOption = Annotated[Dialect | None, typer.Option(
+    "--dialect", help="With --dir and no --url: the dialect of the files (a wrangler project's "
+    "folder is d1).")]
+SnapshotOption = Annotated[Path | None, typer.Option(
+    "--snapshot", help="With --dir: the snapshot file (schemas/NAME.yaml) of the folder's "
+    "migrations.", dir_okay=False)]
 OutputFormat = Annotated[Format, typer.Option("--format", "-f", help="text for people, json for scripts.")]
 
 
@@ -69,9 +84,12 @@ PersistTo = Annotated[Path | None, typer.Option(
 
 
 def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
-         url: str | None, folder: Path | None, persist_to: Path | None = None) -> TargetSpec:
+         url: str | None, folder: Path | None, persist_to: Path | None = None, *,
+         dialect: str | None = None, snapshot: Path | None = None) -> TargetSpec:
+    """The command's target options, resolved by `dbtool.core.targets` (one place)."""
     from dbtool.core.targets import TargetSpec
 
     return TargetSpec(services=tuple(services or ()), all=all_, target=target, url=url,
                       dir=folder, config=ctx.obj.get("config") if ctx.obj else None,
-                      persist_to=persist_to)
+                      persist_to=persist_to, dialect=str(dialect) if dialect else None,
+                      snapshot=snapshot)

@@ -10,10 +10,12 @@ import typer
 
 from dbtool.cli.options import (
     All,
+    DialectOption,
     Dir,
     Format,
     OutputFormat,
     Services,
+    SnapshotOption,
     TargetName,
     Url,
     annotate,
@@ -37,10 +39,14 @@ $DBTOOL_SCRATCH_URL with the service's prelude), inspects it, and writes the
 snapshot deterministically. Annotations (purpose, registry, notes) are kept;
 annotations on objects that no longer exist are reported.
 
+Ad hoc (--dir DIR, no dbtool.toml) it writes the file --snapshot PATH names;
+the dialect comes from --dialect (a wrangler project's folder is d1).
+
 \b
 Examples:
   dbtool snapshot registry
   dbtool snapshot --all
+  dbtool snapshot --dir migrations --dialect sqlite --snapshot schemas/app.yaml
 """
 
 AUDIT_HELP = """Compare a database with its snapshot: the live target when --target/--url
@@ -56,8 +62,9 @@ that let `anon` write, SECURITY DEFINER functions without a fixed search_path
 (pg_temp last), dbtool's own history reachable by PUBLIC/anon/authenticated,
 and exposed views that read an RLS table with their owner's rights.
 
-Ad hoc (--dir DIR --url URL, no dbtool.toml) name the schema file to compare
-with: --snapshot PATH.
+Ad hoc (--dir DIR, no dbtool.toml) name the schema file to compare with:
+--snapshot PATH; with --url URL the live database is compared, else a scratch
+build of the folder (its dialect from --dialect).
 
 \b
 Examples:
@@ -71,26 +78,32 @@ Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable.
 CHECK_HELP = """The CI entry point. For every service: file names and order valid, every
 migration applies to a scratch database, the result equals the snapshot, and
 no lint errors. One summary, one exit code. Postgres services need a scratch
-server ($DBTOOL_SCRATCH_URL); without one they are skipped — unless
---require-all, which turns a skip into a failure.
+server ($DBTOOL_SCRATCH_URL); without one they are skipped, and a skipped
+service was not checked: the check fails (exit 1) unless --allow-skip, and its
+summary never says passed. --require-all (the default) is kept for
+compatibility. Ad hoc: --dir DIR --dialect D --snapshot PATH checks one folder.
 
 \b
 Examples:
   dbtool check
-  DBTOOL_SCRATCH_URL=postgresql://postgres@127.0.0.1/postgres dbtool check --require-all
+  DBTOOL_SCRATCH_URL=postgresql://postgres@127.0.0.1/postgres dbtool check
+  dbtool check --allow-skip              # no scratch server here: skip Postgres services
+  dbtool check --dir db/migrations --dialect sqlite --snapshot schemas/app.yaml
 
-Exit codes: 0 all clean · 1 problems (or skips with --require-all) · 2 bad input ·
-3 a database (the scratch server) unreachable.
+Exit codes: 0 all clean (skips only with --allow-skip) · 1 problems or skipped
+services · 2 bad input · 3 a database (the scratch server) unreachable.
 """
 
 
 def register(app: typer.Typer) -> None:
     @app.command("snapshot", help=SNAPSHOT_HELP)
     def snapshot_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
-                     fmt: OutputFormat = Format.text) -> None:
-        from dbtool.core.schema_ops import snapshot
+                     folder: Dir = None, dialect: DialectOption = None,
+                     snapshot: SnapshotOption = None, fmt: OutputFormat = Format.text) -> None:
+        from dbtool.core.schema_ops import snapshot as write_snapshots
 
-        results = snapshot(spec(ctx, services, all_, None, None, None))
+        results = write_snapshots(spec(ctx, services, all_, None, None, folder, dialect=dialect,
+                                       snapshot=snapshot))
         if fmt is Format.json:
             emit_json({"services": [r.to_dict() for r in results]})
             return
@@ -104,24 +117,35 @@ def register(app: typer.Typer) -> None:
     def audit_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
                   target: TargetName = None, url: Url = None, folder: Dir = None,
                   snapshot: Annotated[Path | None, typer.Option(
-                      "--snapshot", help="With --dir DIR --url URL: the snapshot file to compare with.",
+                      "--snapshot", help="With --dir DIR: the snapshot file to compare with.",
                       dir_okay=False)] = None,
-                  fmt: CiOutput = CiFormat.text) -> None:
+                  dialect: DialectOption = None, fmt: CiOutput = CiFormat.text) -> None:
         from dbtool.core.schema_ops import audit
 
-        results = audit(spec(ctx, services, all_, target, url, folder), snapshot=snapshot)
+        results = audit(spec(ctx, services, all_, target, url, folder, dialect=dialect,
+                             snapshot=snapshot))
         _render_audit(ctx, results, fmt)
         if any(not r.clean for r in results if not r.skip_reason):
             raise typer.Exit(1)
 
     @app.command("check", help=CHECK_HELP)
     def check_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
+                  allow_skip: Annotated[bool, typer.Option(
+                      "--allow-skip", help="A skipped service (no scratch server) does not fail the "
+                      "check (the summary still says what was skipped).")] = False,
                   require_all: Annotated[bool, typer.Option(
-                      "--require-all", help="A skipped service (no scratch server) fails the check.")] = False,
+                      "--require-all", help="A skipped service fails the check (the default; kept for "
+                      "compatibility).")] = False,
+                  folder: Dir = None, dialect: DialectOption = None, snapshot: SnapshotOption = None,
                   fmt: CiOutput = CiFormat.text) -> None:
         from dbtool.core.check import check
+        from dbtool.errors import UsageError
 
-        report = check(spec(ctx, services, all_, None, None, None), require_all=require_all)
+        if allow_skip and require_all:
+            raise UsageError("give --allow-skip or --require-all, not both",
+                             hint="a skip fails the check unless --allow-skip")
+        report = check(spec(ctx, services, all_, None, None, folder, dialect=dialect, snapshot=snapshot),
+                       allow_skip=allow_skip)
         _render_check(ctx, report, fmt)
         if report.exit_code:
             raise typer.Exit(report.exit_code)
@@ -146,7 +170,7 @@ def _render_audit(ctx: typer.Context, results, fmt: CiFormat) -> None:
         for change in r.changes:
             line(f"  {change.kind.value:8} {change.describe()}")
         for item in r.history:
-            line(f"  history  {item['migration']}: {item['state']}")
+            line(f"  history  {item.migration}: {item.state}")
         for finding in r.security:
             line(f"  security {finding.describe()}")
         if r.not_compared:
@@ -154,7 +178,7 @@ def _render_audit(ctx: typer.Context, results, fmt: CiFormat) -> None:
 
 
 def _uncompared(result) -> str:
-    return ", ".join(f"{n['kind']} ({n['count']})" for n in result.not_compared)
+    return ", ".join(f"{n.kind} ({n.count})" for n in result.not_compared)
 
 
 def _render_check(ctx: typer.Context, report, fmt: CiFormat) -> None:
@@ -184,4 +208,4 @@ def _render_check(ctx: typer.Context, report, fmt: CiFormat) -> None:
             line(f"{s.service}: warning: {warning}")
         if s.skip_reason:
             line(f"{s.service}: skipped — {s.skip_reason}")
-    line("check: " + ("passed" if report.ok else "FAILED"))
+    line(f"check: {report.verdict}")

@@ -14,9 +14,14 @@ row without a file is reported, never invented.
 
 from __future__ import annotations
 
-from typing import Any
-
-from dbtool.core.history_ops import HistoryItem, HistoryResult, Opened, opened
+from dbtool.core.history_ops import (
+    HistoryAction,
+    HistoryItem,
+    HistoryPlan,
+    HistoryResult,
+    Opened,
+    opened,
+)
 from dbtool.core.targets import TargetSpec
 from dbtool.errors import UsageError
 from dbtool.migrations.audit import HistoryEntry, LogEntry, limited, new_batch
@@ -24,12 +29,14 @@ from dbtool.migrations.files import MigrationFile
 from dbtool.migrations.foreign import (
     SOURCES,
     ForeignMatch,
+    ForeignRow,
     match,
     recorded_checksum,
     recorded_text,
     statements_match,
     wrangler_rows,
 )
+from dbtool.migrations.naming import Version
 
 _WHERE = {
     "wrangler": "the d1_migrations table (rows without a dbtool checksum)",
@@ -44,32 +51,32 @@ def adopt(spec: TargetSpec, source: str, *, apply: bool = False) -> HistoryResul
         raise UsageError(f"--from must be one of {', '.join(SOURCES)}, got {source!r}",
                          hint="wrangler (D1), supabase or dbmate")
     with opened(spec) as run:
-        result, entries = _planned(run, source, dry_run=not apply)
+        plan, entries = _planned(run, source, dry_run=not apply)
         if not entries or not apply:
-            return result
+            return plan.result()
         with run.engine.lock(run.lock_timeout):  # decide again from the history as it is now
-            result, entries = _planned(run, source, dry_run=False)
+            plan, entries = _planned(run, source, dry_run=False)
             if entries:
                 batch = new_batch()
                 log = [LogEntry("adopt", e.name, None, e.checksum, note=f"adopted from {source}",
                                 batch=batch) for e in entries]
                 run.engine.record(entries, log)
-                result.written = True
-    return result
+                plan.written = True
+    return plan.result()
 
 
-def _planned(run: Opened, source: str, *, dry_run: bool) -> tuple[HistoryResult, list[HistoryEntry]]:
-    result = run.result("adopt", dry_run=dry_run)
+def _planned(run: Opened, source: str, *, dry_run: bool) -> tuple[HistoryPlan, list[HistoryEntry]]:
+    result = run.plan("adopt", dry_run=dry_run)
     entries = _plan(run, source, result)
     if not entries:
         result.message = result.message or f"nothing to adopt from {source}"
     return result, entries
 
 
-def _plan(run: Opened, source: str, result: HistoryResult) -> list[HistoryEntry]:
+def _plan(run: Opened, source: str, result: HistoryPlan) -> list[HistoryEntry]:
     history = run.engine.history()
     if source == "wrangler":
-        if run.engine.capabilities.dialect == "postgres":
+        if not run.engine.capabilities.wrangler_history:
             raise UsageError("wrangler's history lives in SQLite/D1 databases, not Postgres",
                              hint="use --from supabase or --from dbmate")
         rows = wrangler_rows(history)
@@ -87,7 +94,7 @@ def _plan(run: Opened, source: str, result: HistoryResult) -> list[HistoryEntry]
     return sorted(entries, key=lambda e: _version_of(run.files, e.name))
 
 
-def _entry(found: ForeignMatch, recorded: set[str], result: HistoryResult) -> HistoryEntry | None:
+def _entry(found: ForeignMatch, recorded: set[str], result: HistoryPlan) -> HistoryEntry | None:
     """The row to write for one foreign row, noting why when there is none."""
     row, file = found.row, found.file
     if file is None:
@@ -95,7 +102,7 @@ def _entry(found: ForeignMatch, recorded: set[str], result: HistoryResult) -> Hi
                                "history is never turned into rows without a file)")
         return None
     if file.name in recorded:
-        result.items.append(HistoryItem(file.name, "skip", "already in dbtool's history"))
+        result.items.append(HistoryItem(file.name, HistoryAction.SKIP, "already in dbtool's history"))
         return None
     if row.source == "dbmate" and b"-- migrate:down" in file.raw:
         result.warnings.append(f"{file.name} still holds dbmate's `-- migrate:down` section: move "
@@ -105,11 +112,11 @@ def _entry(found: ForeignMatch, recorded: set[str], result: HistoryResult) -> Hi
     if entry.checksum != file.checksum:
         result.warnings.append(f"{file.name}: the statements Supabase ran differ from the file; "
                                "it will show as modified (see `dbtool repair`)")
-    result.items.append(HistoryItem(file.name, "record", detail, None, entry.checksum))
+    result.items.append(HistoryItem(file.name, HistoryAction.RECORD, detail, None, entry.checksum))
     return entry
 
 
-def _supabase_entry(row: Any, file: MigrationFile) -> tuple[HistoryEntry, str]:
+def _supabase_entry(row: ForeignRow, file: MigrationFile) -> tuple[HistoryEntry, str]:
     same = statements_match(row, file)
     if same is False:  # record what ran, so the edit stays visible
         text = recorded_text(row)
@@ -126,5 +133,5 @@ def _detail(source: str, applied_at: str | None) -> str:
     return f"applied by {source}; matched by version prefix"
 
 
-def _version_of(files: list[MigrationFile], name: str) -> Any:
+def _version_of(files: list[MigrationFile], name: str) -> Version:
     return next(f.version for f in files if f.name == name)

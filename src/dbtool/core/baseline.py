@@ -9,11 +9,25 @@ and says so in the rows (`source = baseline-forced`) and the audit trail.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
-from dbtool.core.history_ops import HistoryItem, HistoryResult, Opened, opened, up_to
+from dbtool.core.history_ops import (
+    HistoryAction,
+    HistoryItem,
+    HistoryPlan,
+    HistoryResult,
+    Opened,
+    opened,
+    up_to,
+)
+from dbtool.core.results.history import UncomparedCounts
 from dbtool.core.targets import TargetSpec
 from dbtool.migrations.audit import HistoryEntry, LogEntry, new_batch
+from dbtool.migrations.files import MigrationFile
+
+if TYPE_CHECKING:
+    from dbtool.diff import Change
+    from dbtool.model import Schema
 
 
 def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = False) -> HistoryResult:
@@ -23,36 +37,37 @@ def baseline(spec: TargetSpec, to: str, *, force: bool = False, dry_run: bool = 
     the history it completes are the ones no other run can change before it writes."""
     with opened(spec) as run:
         if dry_run:
-            return _plan(run, to, force=force, dry_run=True)[0]
+            return _plan(run, to, force=force, dry_run=True)[0].result()
         with run.engine.lock(run.lock_timeout):
-            result, todo, differences = _plan(run, to, force=force, dry_run=False)
-            if todo and not result.refused:
+            plan, todo, differences = _plan(run, to, force=force, dry_run=False)
+            if todo and not plan.refused:
                 _record(run, todo, to, differences)
-                result.written = True
-    return result
+                plan.written = True
+    return plan.result()
 
 
-def _plan(run: Opened, to: str, *, force: bool, dry_run: bool) -> tuple[HistoryResult, list[Any], int]:
+def _plan(run: Opened, to: str, *, force: bool, dry_run: bool
+          ) -> tuple[HistoryPlan, list[MigrationFile], int]:
     """The rows baseline would record, proven (or forced) against a scratch build."""
-    result = run.result("baseline", dry_run=dry_run)
+    result = run.plan("baseline", dry_run=dry_run)
     recorded = {a.name for a in run.engine.history()}
     todo = [f for f in up_to(run.files, to) if f.name not in recorded]
     if not todo:
         result.message = f"every file up to {to} is already recorded"
         return result, [], 0
     changes, result.not_compared = proof(run, to)
-    result.changes = [_change_dict(c) for c in changes]
+    result.changes = list(changes)
     if changes and not force:
         result.refused = (f"the database differs from a scratch build up to {to} in "
                           f"{len(changes)} place(s); nothing was recorded")
         return result, [], len(changes)
     result.forced = bool(changes)
     detail = "forced over differences" if changes else _verdict(result.not_compared)
-    result.items = [HistoryItem(f.name, "record", detail, None, f.checksum) for f in todo]
+    result.items = [HistoryItem(f.name, HistoryAction.RECORD, detail, None, f.checksum) for f in todo]
     return result, todo, len(changes)
 
 
-def proof(run: Opened, to: str) -> tuple[list[Any], list[dict[str, Any]]]:
+def proof(run: Opened, to: str) -> tuple[list[Change], list[UncomparedCounts]]:
     """Differences between a scratch build up to `to` and the live database, and the
     kinds of objects the schema model does not hold (compared by count only: a count
     that differs is a difference, equal counts prove nothing and are reported).
@@ -74,22 +89,22 @@ def proof(run: Opened, to: str) -> tuple[list[Any], list[dict[str, Any]]]:
     return changes + diff.diff_uncompared(expected, actual), not_compared(expected, actual)
 
 
-def not_compared(scratch: Any, live: Any) -> list[dict[str, Any]]:
+def not_compared(scratch: Schema, live: Schema) -> list[UncomparedCounts]:
     """Per kind the model does not hold: how many objects each side has."""
     built = {n.kind: n.count for n in scratch.not_compared}
     found = {n.kind: n.count for n in live.not_compared}
     kinds = [n.kind for n in live.not_compared] + [k for k in built if k not in found]
-    return [{"kind": k, "database": found.get(k, 0), "scratch": built.get(k, 0)} for k in kinds]
+    return [UncomparedCounts(k, found.get(k, 0), built.get(k, 0)) for k in kinds]
 
 
-def _verdict(uncompared: list[dict[str, Any]]) -> str:
+def _verdict(uncompared: list[UncomparedCounts]) -> str:
     if not uncompared:
         return "schema proven identical"
-    kinds = ", ".join(f"{u['kind']} ({u['database']})" for u in uncompared)
+    kinds = ", ".join(f"{u.kind} ({u.database})" for u in uncompared)
     return f"identical in every compared kind; not compared: {kinds}"
 
 
-def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
+def _record(run: Opened, todo: list[MigrationFile], to: str, differences: int) -> None:
     forced = differences > 0
     source = "baseline-forced" if forced else "baseline"
     note = (f"forced over {differences} difference(s) from a scratch build up to {to}" if forced
@@ -99,8 +114,3 @@ def _record(run: Opened, todo: list[Any], to: str, differences: int) -> None:
     log = [LogEntry("baseline", e.name, None, e.checksum, forced, note, batch) for e in entries]
     run.engine.record(entries, log)
 
-
-def _change_dict(change: Any) -> dict[str, Any]:
-    from dbtool.core.schema_ops import change_dict
-
-    return change_dict(change)

@@ -3,203 +3,167 @@ migration applies to a scratch database, the result equals the snapshot, and
 no lint errors. One summary, one exit code.
 
 A failure in one service is recorded and the next service still runs, so one
-CI run shows every problem.
+CI run shows every problem. A service that could not be built (no scratch
+server) was not checked: it fails the report unless skips are allowed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from dbtool.config import Project, Service, load_project
+from dbtool.config import Project, Service
+from dbtool.core.results.check import CheckFinding, CheckReport, CheckStep, ServiceCheck, StepResult
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import TargetSpec, select_services
-from dbtool.errors import DbtoolError, ExitCode, SourceLocation
+from dbtool.core.targets import TargetSpec, Use, resolve_targets
+from dbtool.errors import DbtoolError, ExitCode, SourceLocation, UsageError
 from dbtool.migrations.files import discover
 
+if TYPE_CHECKING:
+    from dbtool.diff import Change
+    from dbtool.lint.framework import Diagnostic
+    from dbtool.model import Schema
 
-@dataclass(frozen=True)
-class CheckFinding:
-    """One problem or warning: the line text output shows, and where it is for annotations."""
-
-    text: str  # the one line of text/JSON output
-    code: str  # lint code, drift, snapshot, docs, or the error's kind (migration-failed …)
-    message: str
-    location: SourceLocation | None = None
-    hint: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        loc = self.location
-        return {"code": self.code, "message": self.message, "hint": self.hint,
-                "file": str(loc.path) if loc else None, "line": loc.line if loc else None,
-                "col": loc.col if loc else None}
-
-    @classmethod
-    def of_error(cls, exc: DbtoolError) -> CheckFinding:
-        return cls(exc.one_line(), exc.kind, exc.message, exc.location, exc.hint)
+__all__ = ["CheckFinding", "CheckReport", "CheckStep", "ServiceCheck", "StepResult", "check",
+           "check_service"]
 
 
 @dataclass
-class ServiceCheck:
-    service: str
-    dialect: str
-    steps: dict[str, str] = field(default_factory=dict)  # step -> ok | fail | skipped | warn
+class _Checking:
+    """One service's check while its steps run; `result()` is what `check` reports."""
+
+    service: Service
+    steps: dict[CheckStep, StepResult] = field(default_factory=dict)
     errors: list[CheckFinding] = field(default_factory=list)
-    cautions: list[CheckFinding] = field(default_factory=list)  # warnings: shown, never fail
+    cautions: list[CheckFinding] = field(default_factory=list)
     skip_reason: str | None = None
-    unreachable: bool = False  # a database (the scratch server) could not be reached: exit 3
+    unreachable: bool = False
     files: int = 0
-    # the scratch build's schema, handed from the build step to the docs step (not reported)
-    built: Any = field(default=None, repr=False, compare=False)
+    built: Schema | None = None  # the scratch build's schema, for the docs step
 
-    @property
-    def problems(self) -> list[str]:
-        """The error lines; the drift fix (each drift finding's hint) follows them once."""
-        fixes = dict.fromkeys(f.hint for f in self.errors if f.code == "drift" and f.hint)
-        return [f.text for f in self.errors] + list(fixes)
-
-    @property
-    def warnings(self) -> list[str]:
-        return [f.text for f in self.cautions]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"service": self.service, "dialect": self.dialect, "ok": self.ok, "files": self.files,
-                "steps": self.steps, "problems": self.problems, "warnings": self.warnings,
-                "skip_reason": self.skip_reason, "unreachable": self.unreachable,
-                "findings": [{"level": "error", **f.to_dict()} for f in self.errors]
-                + [{"level": "warning", **f.to_dict()} for f in self.cautions]}
+    def result(self) -> ServiceCheck:
+        return ServiceCheck(self.service.name, self.service.dialect, MappingProxyType(dict(self.steps)),
+                            tuple(self.errors), tuple(self.cautions), self.skip_reason,
+                            self.unreachable, self.files)
 
 
-@dataclass
-class CheckReport:
-    services: list[ServiceCheck]
-    require_all: bool = False
-
-    @property
-    def ok(self) -> bool:
-        skipped = any(s.skip_reason for s in self.services)
-        return all(s.ok for s in self.services) and not (self.require_all and skipped)
-
-    @property
-    def exit_code(self) -> int:
-        """0 clean · 1 problems (or skips with --require-all) · 3 a database was unreachable
-        (the check could not be made, which is not the same as finding a problem)."""
-        if any(s.unreachable for s in self.services):
-            return int(ExitCode.UNREACHABLE)
-        return 0 if self.ok else int(ExitCode.PROBLEMS)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "require_all": self.require_all, "exit_code": self.exit_code,
-                "services": [s.to_dict() for s in self.services]}
+Step = Callable[[Project | None, _Checking], None]
 
 
-Step = Callable[[Service, Project, ServiceCheck], None]
-
-
-def _files(service: Service, project: Project, result: ServiceCheck) -> None:
+def _files(project: Project | None, run: _Checking) -> None:
+    service = run.service
     files, _ = discover(service.migrations, service.naming, service.ignore)
-    result.files = len(files)
+    run.files = len(files)
 
 
-def _build_and_compare(service: Service, project: Project, result: ServiceCheck) -> None:
+def _build_and_compare(project: Project | None, run: _Checking) -> None:
     from dbtool import diff, snapshot
     from dbtool.core.schema_ops import inspect_url
 
+    service = run.service
     try:
         with built_scratch(service, project) as (url, _run):
-            result.steps["apply"] = "ok"
-            actual = result.built = inspect_url(service, url)
+            run.steps[CheckStep.APPLY] = StepResult.OK
+            actual = run.built = inspect_url(service, url)
     except ScratchUnavailable as exc:
-        result.steps["apply"] = result.steps["snapshot"] = "skipped"
-        result.skip_reason = exc.one_line()
+        run.steps[CheckStep.APPLY] = run.steps[CheckStep.SNAPSHOT] = StepResult.SKIPPED
+        run.skip_reason = exc.one_line()
         return
     if service.snapshot is None or not service.snapshot.exists():
-        result.steps["snapshot"] = "fail"
+        run.steps[CheckStep.SNAPSHOT] = StepResult.FAIL
         fix = f"run `dbtool snapshot {service.name}`"
-        result.errors.append(CheckFinding(f"no snapshot at {service.snapshot} — {fix}", "snapshot",
-                                          f"no snapshot at {service.snapshot}", None, fix))
+        run.errors.append(CheckFinding(f"no snapshot at {service.snapshot} — {fix}", "snapshot",
+                                       f"no snapshot at {service.snapshot}", None, fix))
         return
     changes = diff.diff(snapshot.load(service.snapshot).schema, actual)
-    result.steps["snapshot"] = "fail" if changes else "ok"
-    if changes:
-        result.errors += _drift(service, changes)
+    run.steps[CheckStep.SNAPSHOT] = StepResult.FAIL if changes else StepResult.OK
+    run.errors += _drift(service, changes)
 
 
-def _drift(service: Service, changes: list[Any]) -> list[CheckFinding]:
+def _drift(service: Service, changes: list[Change]) -> list[CheckFinding]:
     """One finding per change, located in the snapshot; the fix is each one's hint."""
     from dbtool.report.annotations import SnapshotLines
 
     path = service.snapshot
+    if not changes or path is None:
+        return []
     lines = SnapshotLines(path)
     fix = (f"if the snapshot is right, write the migration with `dbtool diff {service.name} NAME`; "
            f"if the migrations are right, rewrite it with `dbtool snapshot {service.name}`")
     return [CheckFinding(f"snapshot {path.name}: {c.describe()}", "drift", c.describe(),
-                         SourceLocation(path, lines.change(c)), fix) for c in changes]
+                         SourceLocation(path, lines.change(c)), fix, change=c) for c in changes]
 
 
-def _lint(service: Service, project: Project, result: ServiceCheck) -> None:
-    try:
-        from dbtool.lint import lint_service
-    except ImportError:
-        result.steps["lint"] = "skipped"
-        return
-    report = lint_service(service)
+def _lint(project: Project | None, run: _Checking) -> None:
+    from dbtool.lint.service import lint_service
+
+    report = lint_service(run.service)
     errors = [d for d in report.diagnostics if d.severity.value == "error" and not d.suppressed]
     warnings = [d for d in report.diagnostics if d.severity.value == "warning" and not d.suppressed]
-    result.errors += [_lint_finding(d) for d in errors]
-    result.cautions += [_lint_finding(d) for d in warnings]
-    result.steps["lint"] = "fail" if errors else ("warn" if warnings else "ok")
+    run.errors += [_lint_finding(d) for d in errors]
+    run.cautions += [_lint_finding(d) for d in warnings]
+    run.steps[CheckStep.LINT] = (StepResult.FAIL if errors else
+                                 StepResult.WARN if warnings else StepResult.OK)
 
 
-def _lint_finding(d: Any) -> CheckFinding:
+def _lint_finding(d: Diagnostic) -> CheckFinding:
     return CheckFinding(f"lint {d.code} {d.location}: {d.message}", d.code, d.message, d.location,
-                        d.help)
+                        d.help, diagnostic=d)
 
 
-def _docs(service: Service, project: Project, result: ServiceCheck) -> None:
+def _docs(project: Project | None, run: _Checking) -> None:
     """A committed docs/schema/<service>.md must equal `introspect --format markdown` now."""
-    from dbtool.core.introspect import docs_status
+    from dbtool.core.introspect import docs_path, docs_status
 
+    service = run.service
     try:
-        state, problem = docs_status(service, project, schema=result.built)
+        state, problem = docs_status(service, project, schema=run.built)
     except ScratchUnavailable:
         state, problem = "skipped", None
-    result.steps["docs"] = {"ok": "ok", "stale": "fail"}.get(state, "skipped")
+    run.steps[CheckStep.DOCS] = {"ok": StepResult.OK, "stale": StepResult.FAIL}.get(
+        state, StepResult.SKIPPED)
     if problem:
-        from dbtool.core.introspect import docs_path
-
         what, _, fix = problem.partition(" — ")
-        result.errors.append(CheckFinding(problem, "docs", what, SourceLocation(docs_path(service), 1),
-                                          fix or None))
+        run.errors.append(CheckFinding(problem, "docs", what, SourceLocation(docs_path(service), 1),
+                                       fix or None))
 
 
-STEPS: tuple[tuple[str, Step], ...] = (("files", _files), ("build", _build_and_compare), ("lint", _lint),
-                                       ("docs", _docs))
+# (step, the step a failure is reported under): a build failure is the apply step's
+STEPS: tuple[tuple[CheckStep, Step], ...] = (
+    (CheckStep.FILES, _files), (CheckStep.APPLY, _build_and_compare), (CheckStep.LINT, _lint),
+    (CheckStep.DOCS, _docs))
+_NEEDED = (CheckStep.FILES, CheckStep.APPLY)  # later steps need these
 
 
-def check_service(service: Service, project: Project) -> ServiceCheck:
-    result = ServiceCheck(service.name, service.dialect)
-    for name, step in STEPS:
+def check_service(service: Service, project: Project | None,
+                  steps: tuple[tuple[CheckStep, Step], ...] = STEPS) -> ServiceCheck:
+    run = _Checking(service)
+    for name, step in steps:
         try:
-            step(service, project, result)
-            result.steps.setdefault(name, "ok")
+            step(project, run)
+            if name is not CheckStep.APPLY:  # the build step records apply and snapshot itself
+                run.steps.setdefault(name, StepResult.OK)
         except DbtoolError as exc:
-            result.steps["apply" if name == "build" else name] = "fail"
-            result.errors.append(CheckFinding.of_error(exc))
-            result.unreachable = result.unreachable or exc.exit_code == ExitCode.UNREACHABLE
-            if name in ("files", "build"):
-                break  # later steps need the earlier ones
-    result.steps.pop("build", None)
-    return result
+            run.steps[name] = StepResult.FAIL
+            run.errors.append(CheckFinding.of_error(exc))
+            run.unreachable = run.unreachable or exc.exit_code == ExitCode.UNREACHABLE
+            if name in _NEEDED:
+                break
+    return run.result()
 
 
-def check(spec: TargetSpec, *, require_all: bool = False) -> CheckReport:
-    project = load_project(spec.config)
-    all_services = spec if (spec.services or spec.all) else replace(spec, all=True)
-    services = select_services(all_services, project)
-    return CheckReport([check_service(s, project) for s in services], require_all)
+def check(spec: TargetSpec, *, allow_skip: bool = False) -> CheckReport:
+    """Check every service (or the named ones; ad hoc the `--dir` folder against
+    `--snapshot`). A skipped service fails the report unless `allow_skip`."""
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("check --dir DIR needs --snapshot PATH, the schema file the migrations "
+                         "must build", hint="e.g. dbtool check --dir migrations --dialect sqlite "
+                                            "--snapshot schemas/app.yaml")
+    if not (spec.adhoc or spec.services or spec.all):
+        spec = replace(spec, all=True)
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    steps = STEPS if not spec.adhoc else tuple(s for s in STEPS if s[0] is not CheckStep.DOCS)
+    return CheckReport(tuple(check_service(t.service, resolution.project, steps)
+                             for t in resolution.targets), allow_skip)

@@ -17,11 +17,14 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtool.config import Project, Service
 from dbtool.core.migration_text import FileText, build_text, lint_reason
 from dbtool.errors import ConfigError, ConnectionFailed, DbtoolError, UsageError
+
+if TYPE_CHECKING:
+    from dbtool.core.targets import TargetSpec
 
 MAX_LINT_ROUNDS = 3
 
@@ -96,13 +99,20 @@ class DiffRequest:
 # -- a service: scratch build vs snapshot ------------------------------------------------
 
 
+def diff(spec: TargetSpec, request: DiffRequest) -> DiffResult:
+    """The next migration of the one service `spec` (a dbtool.core.targets.TargetSpec)
+    names — ad hoc: the `--dir` folder against its `--snapshot`."""
+    from dbtool.core.targets import Use, resolve_targets
+
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    return diff_service(resolution.one.service, resolution.project, request)
+
+
 def diff_service(service: Service, project: Project | None, request: DiffRequest) -> DiffResult:
     from dbtool import snapshot
     from dbtool.core.schema_ops import inspect_url
     from dbtool.core.scratch import built_scratch
-    from dbtool.core.targets import wrangler_aware
 
-    service = wrangler_aware(service)
     if not request.label.strip():
         raise UsageError("the migration needs a name", hint='e.g. dbtool diff api "add user plan"')
     if service.snapshot is None or not service.snapshot.exists():
@@ -319,13 +329,14 @@ def _warm_renderer(dialect: str) -> None:
 
 def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> DiffResult:
     """The SQL that turns the database at `source` into the one at `target` (like migra)."""
+    from dbtool.engines import capabilities
     from dbtool.plan import make_plan, render_plan
     from dbtool.urls import parse_url
 
     options = replace(options, desired="the --to database")
     a, b = parse_url(source), parse_url(target)
     dialect = dialect or a.dialect
-    if dialect != b.dialect and {dialect, b.dialect} != {"sqlite", "d1"}:
+    if capabilities(dialect).family != capabilities(b.dialect).family:
         raise UsageError(f"--from is {a.dialect} and --to is {b.dialect}",
                          hint="compare two databases of the same engine")
     current, desired = _inspect_both(Service(name="diff", dialect=dialect, migrations=Path(".")), a, b)

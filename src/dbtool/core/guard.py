@@ -24,8 +24,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dbtool.config import load_project
-from dbtool.core.targets import TargetSpec, select_services
+from dbtool.core.targets import TargetSpec, Use, resolve_targets
 from dbtool.errors import SourceLocation, UsageError
 from dbtool.migrations.files import checksum
 
@@ -147,15 +146,19 @@ def guard_folder(service: str, folder: Path, top: Path, revision: str) -> tuple[
 
 
 def guard(spec: TargetSpec, against: str = "HEAD") -> GuardReport:
-    """Committed migrations of the chosen services (default: all) compared with `against`."""
+    """Committed migrations of the chosen services (default: all; ad hoc the `--dir`
+    folder) compared with `against`."""
     from dataclasses import replace
 
-    project = load_project(spec.config)
-    if not spec.services and not spec.all:
+    if not (spec.adhoc or spec.services or spec.all):
         spec = replace(spec, all=True)
+    resolution = resolve_targets(spec, Use.FOLDER)
     report = GuardReport(against)
-    top = _top(project.root)
-    for service in select_services(spec, project):
+    root = resolution.project.root if resolution.project else resolution.one.service.migrations
+    if not root.is_dir():
+        raise UsageError(f"migrations folder {root} does not exist", hint="check the path given to --dir")
+    top = _top(root)
+    for service in resolution.services:
         report.services.append(service.name)
         if not service.migrations.resolve().is_relative_to(top.resolve()):
             report.outside.append(service.name)  # nothing of it is committed here

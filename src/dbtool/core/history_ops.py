@@ -21,39 +21,29 @@ import difflib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from dbtool.config import Project, load_project
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.config import Project, Service
+from dbtool.core.results.history import HistoryAction, HistoryItem, HistoryResult, UncomparedCounts
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
+from dbtool.engines.base import Engine
 from dbtool.errors import ConfigError, HistoryConflict, UsageError
 from dbtool.migrations.files import MigrationFile, decode, discover, is_parked
-from dbtool.migrations.foreign import unadopted, with_foreign
-from dbtool.migrations.history import AppliedMigration, MigrationState
+
+if TYPE_CHECKING:
+    from dbtool.diff import Change
+
+__all__ = ["Confirm", "HistoryAction", "HistoryItem", "HistoryPlan", "HistoryResult", "Opened",
+           "always", "confirmed", "opened"]
 
 DIFF_LINES = 200  # a repair diff longer than this is cut, with a note
 
 
 @dataclass
-class HistoryItem:
-    """One history row the command writes (or would write under --dry-run)."""
-
-    name: str
-    action: str  # record | checksum | unrecord | rollback | skip
-    detail: str = ""
-    old_checksum: str | None = None
-    new_checksum: str | None = None
-    diff: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "action": self.action, "detail": self.detail,
-                "old_checksum": self.old_checksum, "new_checksum": self.new_checksum,
-                "diff": self.diff}
-
-
-@dataclass
-class HistoryResult:
-    """What one history command did: `written` is True only after the commit."""
+class HistoryPlan:
+    """A history command's result while it is being decided (one per read of the history);
+    `result()` is what the command returns."""
 
     command: str
     service: str
@@ -64,29 +54,21 @@ class HistoryResult:
     items: list[HistoryItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # reported, not written: exit 1
     warnings: list[str] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)  # baseline's drift
+    changes: list[Change] = field(default_factory=list)  # baseline's drift
     refused: str | None = None  # why nothing was written: exit 1
     forced: bool = False
     message: str = ""  # a one-line summary when there is nothing to list
-    # baseline: kinds the schema model does not hold, {kind, database, scratch} counts
-    not_compared: list[dict[str, Any]] = field(default_factory=list)
+    not_compared: list[UncomparedCounts] = field(default_factory=list)  # baseline
 
     @property
     def writes(self) -> list[HistoryItem]:
-        return [i for i in self.items if i.action != "skip"]
+        return [i for i in self.items if i.action is not HistoryAction.SKIP]
 
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.refused or self.problems else 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "command": self.command, "service": self.service, "target": self.target,
-            "label": self.label, "dry_run": self.dry_run, "written": self.written,
-            "forced": self.forced, "refused": self.refused, "message": self.message,
-            "items": [i.to_dict() for i in self.items], "problems": self.problems,
-            "warnings": self.warnings, "changes": self.changes, "not_compared": self.not_compared,
-        }
+    def result(self) -> HistoryResult:
+        return HistoryResult(self.command, self.service, self.target, self.label, self.dry_run,
+                             self.written, tuple(self.items), tuple(self.problems),
+                             tuple(self.warnings), tuple(self.changes), self.refused, self.forced,
+                             self.message, tuple(self.not_compared))
 
 
 Confirm = Callable[[HistoryResult], bool]
@@ -103,45 +85,44 @@ class Opened:
 
     target: ResolvedTarget
     project: Project | None
-    engine: Any
+    engine: Engine
     files: list[MigrationFile]
 
     @property
-    def service(self) -> Any:
+    def service(self) -> Service:
         return self.target.service
 
     @property
     def lock_timeout(self) -> float:
         return self.project.lock_timeout if self.project else 30.0
 
-    def result(self, command: str, *, dry_run: bool = False) -> HistoryResult:
+    def plan(self, command: str, *, dry_run: bool = False) -> HistoryPlan:
         url = self.target.url
-        return HistoryResult(command, self.service.name, url.display if url else "",
-                             self.target.label, dry_run=dry_run)
+        return HistoryPlan(command, self.service.name, url.display if url else "",
+                           self.target.label, dry_run=dry_run)
 
 
 @contextmanager
 def opened(spec: TargetSpec) -> Iterator[Opened]:
     """Resolve exactly one service's database and open it; the engine is always closed."""
-    project = None if spec.dir is not None else load_project(spec.config)
     if spec.all or len(spec.services) > 1:
         raise UsageError("history commands change one service's database at a time",
                          hint="name one service (or use --dir DIR --url URL)")
-    target = resolve(spec, project)[0]
+    resolution = resolve_targets(spec, Use.DATABASE)
+    target = resolution.targets[0]
     service = target.service
     if target.skipped or target.url is None:
         raise ConfigError(f"{service.name}: {target.skip_reason}", hint="pass --url or --target")
     files, _ = discover(service.migrations, service.naming, service.ignore)
-    timeout = project.lock_timeout if project else 30.0
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
-                         history_schema=service.history_schema, lock_timeout=timeout)
+                         history_schema=service.history_schema, lock_timeout=resolution.lock_timeout)
     try:
-        yield Opened(target, project, engine, files)
+        yield Opened(target, resolution.project, engine, files)
     finally:
         engine.close()
 
 
-def confirmed(planned: HistoryResult, fresh: HistoryResult) -> HistoryResult:
+def confirmed(planned: HistoryPlan, fresh: HistoryPlan) -> HistoryPlan:
     """The plan to write, decided again under the lock (`fresh`) against the one shown
     and confirmed (`planned`): the same plan goes ahead, a plan with nothing left to
     write (another run did it meanwhile) is reported as such, any other change refuses."""
@@ -193,26 +174,3 @@ def line_diff(old: str | None, new: str | None, name: str) -> list[str]:
     if len(lines) > DIFF_LINES:
         lines = [*lines[:DIFF_LINES], f"... {len(lines) - DIFF_LINES} more line(s)"]
     return lines
-
-
-# -- foreign history in status and migrate ---------------------------------------------
-def history_with_foreign(engine: Any, files: list[MigrationFile]) -> list[AppliedMigration]:
-    """dbtool's history plus Supabase/dbmate rows not adopted yet (for `status`)."""
-    applied = engine.history()
-    return with_foreign(applied, engine.foreign_history(), files)
-
-
-def refuse_unadopted(engine: Any, files: list[MigrationFile], states: list[MigrationState],
-                     service: str) -> None:
-    """Stop `migrate` from re-running files another tool (Supabase, dbmate) already applied."""
-    applied = [s.applied for s in states if s.applied is not None]
-    found = [(row, file) for row, file in unadopted(engine.foreign_history(), files, applied) if file]
-    if not found:
-        return
-    source, waiting = found[0][0].source, [file for _row, file in found]
-    names = ", ".join(f.name for f in waiting[:3]) + (" …" if len(waiting) > 3 else "")
-    raise HistoryConflict(
-        f"{len(waiting)} migration(s) are recorded as applied by {source} but not in dbtool's "
-        f"history: {names}",
-        hint=f"adopt them first: `dbtool adopt {service} --from {source}` (then --apply)",
-    )

@@ -164,7 +164,7 @@ def _snapshots(config: Path) -> list[dict[str, Any]]:
     reported (skipped: no scratch server; failed: the migrations do not apply)."""
     from dbtool.config import load_project
     from dbtool.core.schema_ops import snapshot_service
-    from dbtool.core.targets import wrangler_aware
+    from dbtool.core.targets import TargetSpec, Use, resolve_targets
 
     project = load_project(config)
     done = []
@@ -174,7 +174,9 @@ def _snapshots(config: Path) -> list[dict[str, Any]]:
             entry.update(status="kept", reason="a snapshot already exists")
         else:
             try:
-                result = snapshot_service(wrangler_aware(service), project)
+                spec = TargetSpec(services=(service.name,), config=config)
+                resolved = resolve_targets(spec, Use.SCRATCH, project=project).one.service
+                result = snapshot_service(resolved, project)
                 entry.update(status=result.status, reason=result.skip_reason)
             except DbtoolError as exc:
                 entry.update(status="failed", reason=exc.one_line())

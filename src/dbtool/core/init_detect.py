@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from dbtool.engines import capabilities
 from dbtool.errors import UsageError
 
 DIALECTS = ("sqlite", "d1", "postgres")
@@ -214,7 +215,7 @@ def _dbmate(found: Detection, dialect: str | None) -> None:
                          "DATABASE_URL in .env", hint="pass --dialect sqlite or --dialect postgres")
     how = f"--dialect {dialect}" if dialect else f".env's DATABASE_URL ({scheme}:)"
     comments = [f"dbmate migrations; dialect {chosen} from {how}."]
-    if chosen == "postgres":
+    if not capabilities(chosen).embedded:
         comments.append("$DATABASE_URL is dbmate's variable: dbtool reads the environment, not .env.")
     else:
         comments.append("With no URL dbtool builds .dbtool/local/NAME.db; dbmate's sqlite:PATH URL "
@@ -226,7 +227,7 @@ def _dbmate(found: Detection, dialect: str | None) -> None:
                         "`-- dbtool:no-transaction` to their leading comments")
     found.add(Detected(
         service_name(found.root.resolve().name), chosen, "dbmate", "db/migrations", len(paths),
-        naming_of(folder, "timestamp"), url_env="DATABASE_URL" if chosen == "postgres" else None,
+        naming_of(folder, "timestamp"), url_env=None if capabilities(chosen).embedded else "DATABASE_URL",
         comments=tuple(comments), down_sections=tuple(p.name for p in paths if down_section(_text(p)))),
         folder)
 
@@ -277,5 +278,5 @@ def _plain(found: Detection, dialect: str | None) -> None:
         comments = [f"plain SQL migrations; dialect {dialect} from --dialect."]
         found.add(Detected(name, dialect, "migrations", relative(sub, found.root), len(sql_files(sub)),
                            naming_of(sub, "sequential"),
-                           url_env=env_name(name) if dialect == "postgres" else None,
+                           url_env=None if capabilities(dialect).embedded else env_name(name),
                            comments=tuple(comments)), sub)

@@ -12,42 +12,42 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtool.config import Project, Service, load_project
 from dbtool.core.schema_ops import inspect_url
 from dbtool.core.scratch import built_scratch
 from dbtool.core.status import status_target
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.errors import DbtoolError, UsageError
 from dbtool.migrations.files import MigrationFile, discover, load
 from dbtool.report.contents import analyse
 from dbtool.report.data import IntrospectionReport, MigrationEntry, Source, restrict
 
+if TYPE_CHECKING:
+    from dbtool.model import Schema
+
 DOCS_DIR = Path("docs") / "schema"
 
 
 def introspect(spec: TargetSpec, *, tables: Sequence[str] = ()) -> IntrospectionReport:
-    """The report of one service: from `--target/--url/--dir` when given (live),
-    else from a scratch database built from the service's migrations."""
-    if spec.dir is not None:
-        return restrict(_live_report(resolve(spec)[0], None), tables)
-    project = load_project(spec.config)
-    if len(spec.services) != 1 and len(project.services) != 1:
+    """The report of one service: from `--target/--url` when given (live; ad hoc
+    `--dir DIR --url URL`), else from a scratch database built from its migrations."""
+    project = None if spec.adhoc else load_project(spec.config)
+    if project is not None and len(spec.services) != 1 and len(project.services) != 1:
         raise UsageError("introspect reports on one service: name it",
                          hint=f"services: {', '.join(s.name for s in project.services)}")
-    service = select_services(spec, project)[0]
-    if spec.target or spec.url:
-        only = TargetSpec(services=(service.name,), target=spec.target, url=spec.url,
-                          config=spec.config, persist_to=spec.persist_to)
-        report = _live_report(resolve(only, project)[0], project)
+    resolution = resolve_targets(spec, Use.EITHER, project=project)
+    target = resolution.one
+    if target.scratch:
+        report = scratch_report(target.service, resolution.project)
     else:
-        report = scratch_report(service, project)
+        report = _live_report(target, resolution.project)
     return restrict(report, tables)
 
 
 def scratch_report(service: Service, project: Project | None, *,
-                   schema: Any = None) -> IntrospectionReport:
+                   schema: Schema | None = None) -> IntrospectionReport:
     """Built from the migrations: every file applied, in order, no timestamps
     (so the Markdown document is the same on every run). `schema`: a scratch build
     the caller already inspected (check builds once for the snapshot and the docs)."""
@@ -94,7 +94,7 @@ def _entry(service: Service, name: str, state: str, file: MigrationFile | None, 
     return MigrationEntry(name, state, applied_at, checksum or file.checksum, contents)
 
 
-def _report(service: Service, source: Source, schema: Any,
+def _report(service: Service, source: Source, schema: Schema,
             entries: tuple[MigrationEntry, ...]) -> IntrospectionReport:
     return IntrospectionReport(service.name, service.dialect, source, schema,
                                _annotations(service), entries)
@@ -121,7 +121,7 @@ def docs_path(service: Service) -> Path:
 
 
 def docs_status(service: Service, project: Project | None, *,
-                schema: Any = None) -> tuple[str, str | None]:
+                schema: Schema | None = None) -> tuple[str, str | None]:
     """("ok" | "missing" | "stale", problem line). Missing is not a failure: a
     project opts in by committing the file. Raises ScratchUnavailable (a skip)."""
     from dbtool.report.markdown import render_markdown

@@ -12,12 +12,20 @@ meanwhile, and only that plan runs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
-from dbtool.config import load_project
-from dbtool.core.history_ops import refuse_unadopted
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.foreign_history import refuse_unadopted
+from dbtool.core.results.run import (
+    AppliedFile,
+    PlannedFile,
+    Progress,
+    ProgressKind,
+    RunStatus,
+    ServiceRun,
+)
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
+from dbtool.engines.base import Capabilities, Engine
 from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
 from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
 from dbtool.migrations.history import AppliedMigration, MigrationState, State, compute_states
@@ -34,38 +42,6 @@ class MigrateOptions:
     prelude: bool = False  # force the service prelude (local/scratch builds)
     include_sql: bool = False  # put each planned statement in the plan (dry run --sql)
     allow_data_loss: bool = False  # apply files that silently destroy rows (DL102), with a warning
-
-
-@dataclass(frozen=True)
-class Progress:
-    """An event for renderers: `kind` is start | applied | skipped | done."""
-
-    kind: str
-    service: str
-    name: str = ""
-    index: int = 0
-    total: int = 0
-    duration_ms: float = 0.0
-
-
-@dataclass
-class ServiceRun:
-    service: str
-    target: str
-    label: str
-    status: str = "up-to-date"  # migrated | up-to-date | planned | skipped
-    applied: list[dict[str, object]] = field(default_factory=list)
-    planned: list[dict[str, object]] = field(default_factory=list)
-    skip_reason: str | None = None
-    prelude: str | None = None
-    warnings: list[str] = field(default_factory=list)  # done, but something needs a look
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "service": self.service, "target": self.target, "label": self.label,
-            "status": self.status, "applied": self.applied, "planned": self.planned,
-            "skip_reason": self.skip_reason, "prelude": self.prelude, "warnings": self.warnings,
-        }
 
 
 Listener = Callable[[Progress], None]
@@ -150,7 +126,7 @@ class _Plan:
     warnings: list[str]
 
 
-def _plan(engine, target: ResolvedTarget, files: list[MigrationFile], opts: MigrateOptions,
+def _plan(engine: Engine, target: ResolvedTarget, files: list[MigrationFile], opts: MigrateOptions,
           cache: dict[str, LoadedMigration]) -> _Plan:
     """Read the history and decide: refusals, the files to run, and their rules."""
     service = target.service
@@ -171,40 +147,36 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
     if opts.lock_timeout is None:
         opts = replace(opts, lock_timeout=30.0)
     service = target.service
-    run = ServiceRun(service.name, target.url.display if target.url else "", target.label)
+    where = (service.name, target.url.display if target.url else "", target.label)
     if target.skipped or target.url is None:
-        run.status, run.skip_reason = "skipped", target.skip_reason
-        return run
+        return ServiceRun(*where, RunStatus.SKIPPED, skip_reason=target.skip_reason)
     files, _ = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
     cache: dict[str, LoadedMigration] = {}
+    applied: list[AppliedFile] = []
+    prelude = None
     try:
         plan = _plan(engine, target, files, opts, cache)  # without the lock: refuse bad input early
-        if opts.dry_run:
-            run.planned = [_plan_entry(m, opts.include_sql) for m in plan.loaded]
-            run.warnings.extend(plan.warnings)
-            run.status = "planned"
-            return run
-        with engine.lock(opts.lock_timeout):
-            if engine.history() != plan.history:  # another run wrote meanwhile: decide again
-                plan = _plan(engine, target, files, opts, cache)
-            run.planned = [_plan_entry(m, opts.include_sql) for m in plan.loaded]
-            run.warnings.extend(plan.warnings)
-            _run_prelude(engine, target, opts, run)
-            _apply_all(engine, plan.loaded, opts, run, listener)
+        if not opts.dry_run:
+            with engine.lock(opts.lock_timeout):
+                if engine.history() != plan.history:  # another run wrote meanwhile: decide again
+                    plan = _plan(engine, target, files, opts, cache)
+                prelude = _run_prelude(engine, target, opts)
+                applied = _apply_all(engine, plan.loaded, opts, service.name, listener)
     finally:
-        run.warnings.extend(getattr(engine, "notes", ()))  # only some engines have any
+        notes = tuple(engine.notes)
         engine.close()
-    return run
+    status = RunStatus.PLANNED if opts.dry_run else (
+        RunStatus.MIGRATED if applied else RunStatus.UP_TO_DATE)
+    return ServiceRun(*where, status, tuple(applied),
+                      tuple(_planned(m, opts.include_sql) for m in plan.loaded),
+                      prelude=prelude, warnings=(*plan.warnings, *notes))
 
 
-def _plan_entry(migration: LoadedMigration, include_sql: bool) -> dict[str, object]:
-    entry: dict[str, object] = {"name": migration.file.name, "statements": len(migration.statements),
-                                "transaction": migration.transactional}
-    if include_sql:
-        entry["sql"] = [s.sql for s in migration.statements]
-    return entry
+def _planned(migration: LoadedMigration, include_sql: bool) -> PlannedFile:
+    return PlannedFile(migration.file.name, len(migration.statements), migration.transactional,
+                       tuple(s.sql for s in migration.statements) if include_sql else None)
 
 
 def migrate(spec: TargetSpec, opts: MigrateOptions, listener: Listener | None = None) -> list[ServiceRun]:
@@ -213,23 +185,24 @@ def migrate(spec: TargetSpec, opts: MigrateOptions, listener: Listener | None = 
     Stops at the first failure (the error names the file); services already
     migrated stay migrated.
     """
-    project = None if spec.dir is not None else load_project(spec.config)
+    resolution = resolve_targets(spec, Use.DATABASE)
     if opts.lock_timeout is None:
-        opts = replace(opts, lock_timeout=project.lock_timeout if project else 30.0)
-    return [migrate_target(t, opts, listener) for t in resolve(spec, project)]
+        opts = replace(opts, lock_timeout=resolution.lock_timeout)
+    return [migrate_target(t, opts, listener) for t in resolution.targets]
 
 
-def _check_rules(capabilities, loaded: list[LoadedMigration]) -> None:
+def _check_rules(capabilities: Capabilities, loaded: list[LoadedMigration]) -> None:
     """Engine rules (D1's, for example) refuse a file before anything runs."""
     from dbtool.rules import check_files
 
     check_files(capabilities, loaded)
 
 
-def _run_prelude(engine, target: ResolvedTarget, opts: MigrateOptions, run: ServiceRun) -> None:
+def _run_prelude(engine: Engine, target: ResolvedTarget, opts: MigrateOptions) -> str | None:
+    """Apply the service's prelude when the target or the options ask for it: its path."""
     prelude = target.service.prelude
     if prelude is None or not (target.prelude or opts.prelude):
-        return
+        return None
     from dbtool.migrations.naming import Version
 
     raw = prelude.read_bytes() if prelude.is_file() else None
@@ -241,20 +214,20 @@ def _run_prelude(engine, target: ResolvedTarget, opts: MigrateOptions, run: Serv
     file = MigrationFile(prelude.name, prelude, Version(0, prelude.name), checksum(raw), raw)
     statements = load(file, engine.capabilities.splitter).statements
     engine.run_script(statements, source=str(prelude))
-    run.prelude = str(prelude)
+    return str(prelude)
 
 
-def _apply_all(engine, loaded: list[LoadedMigration], opts: MigrateOptions, run: ServiceRun,
-               listener: Listener | None) -> None:
+def _apply_all(engine: Engine, loaded: list[LoadedMigration], opts: MigrateOptions, service: str,
+               listener: Listener | None) -> list[AppliedFile]:
     emit = listener or (lambda _event: None)
     total = len(loaded)
-    emit(Progress("start", run.service, total=total))
+    applied = []
+    emit(Progress(ProgressKind.START, service, total=total))
     for index, migration in enumerate(loaded, 1):
-        outcome = engine.apply(migration, lock_timeout=opts.lock_timeout)
-        kind = "applied" if outcome.applied else "skipped"
+        outcome = engine.apply(migration, lock_timeout=opts.lock_timeout or 0.0)
         if outcome.applied:
-            run.applied.append({"name": outcome.name, "duration_ms": round(outcome.duration_ms, 3),
-                                "statements": outcome.statements})
-        emit(Progress(kind, run.service, outcome.name, index, total, outcome.duration_ms))
-    run.status = "migrated" if run.applied else "up-to-date"
-    emit(Progress("done", run.service, total=total))
+            applied.append(AppliedFile(outcome.name, round(outcome.duration_ms, 3), outcome.statements))
+        kind = ProgressKind.APPLIED if outcome.applied else ProgressKind.SKIPPED
+        emit(Progress(kind, service, outcome.name, index, total, outcome.duration_ms))
+    emit(Progress(ProgressKind.DONE, service, total=total))
+    return applied

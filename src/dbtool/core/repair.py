@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dbtool.core.history_ops import (
     Confirm,
+    HistoryAction,
     HistoryItem,
+    HistoryPlan,
     HistoryResult,
     Opened,
     always,
@@ -31,19 +33,19 @@ def mark(spec: TargetSpec, name: str, *, applied: bool, dry_run: bool = False,
          confirm: Confirm = always) -> HistoryResult:
     """Record `name` as applied (without running it) or remove its row (pending again)."""
     with opened(spec) as run:
-        result = run.result("mark", dry_run=dry_run)
+        result = run.plan("mark", dry_run=dry_run)
         item = _plan_mark(run, name, applied, result)
         if item is None or dry_run:
-            return result
-        if not confirm(result):
+            return result.result()
+        if not confirm(result.result()):
             result.refused = "not confirmed; nothing changed"
-            return result
+            return result.result()
         with run.engine.lock(run.lock_timeout):
-            fresh = run.result("mark")
+            fresh = run.plan("mark")
             _plan_mark(run, name, applied, fresh)
             result = confirmed(result, fresh)
             if not result.writes:
-                return result
+                return result.result()
             log = LogEntry("mark", name, item.old_checksum, item.new_checksum,
                            note="marked applied" if applied else "marked pending")
             if applied:
@@ -51,10 +53,10 @@ def mark(spec: TargetSpec, name: str, *, applied: bool, dry_run: bool = False,
             else:
                 run.engine.unrecord(name, log)
         result.written = True
-    return result
+    return result.result()
 
 
-def _plan_mark(run: Opened, name: str, applied: bool, result: HistoryResult) -> HistoryItem | None:
+def _plan_mark(run: Opened, name: str, applied: bool, result: HistoryPlan) -> HistoryItem | None:
     """The one change `mark` makes, or None (with a message) when there is nothing to do."""
     rows = {a.name: a for a in run.engine.history()}
     if applied:
@@ -62,7 +64,8 @@ def _plan_mark(run: Opened, name: str, applied: bool, result: HistoryResult) -> 
         if name in rows:
             result.message = f"{name} is already recorded as applied"
             return None
-        item = HistoryItem(name, "record", "marked applied; the file is not run", None, file.checksum)
+        item = HistoryItem(name, HistoryAction.RECORD, "marked applied; the file is not run", None,
+                           file.checksum)
     elif name not in rows:
         if not any(f.name == name for f in run.files):
             raise UsageError(f"{name!r} is neither a migration file nor a history row",
@@ -70,7 +73,8 @@ def _plan_mark(run: Opened, name: str, applied: bool, result: HistoryResult) -> 
         result.message = f"{name} is already pending"
         return None
     else:
-        item = HistoryItem(name, "unrecord", "marked pending; nothing is undone", rows[name].checksum, None)
+        item = HistoryItem(name, HistoryAction.UNRECORD, "marked pending; nothing is undone",
+                           rows[name].checksum, None)
     result.items = [item]
     return item
 
@@ -92,21 +96,21 @@ def repair(spec: TargetSpec, *, dry_run: bool = False, confirm: Confirm = always
     with opened(spec) as run:
         result, found = _plan_repair(run, dry_run)
         if not found or dry_run:
-            return result
-        if not confirm(result):
+            return result.result()
+        if not confirm(result.result()):
             result.refused = "not confirmed; nothing changed"
-            return result
+            return result.result()
         with run.engine.lock(run.lock_timeout):
             fresh, found = _plan_repair(run, dry_run)
             result = confirmed(result, fresh)
             if result.writes:
                 _write_checksums(run, found, result)
-    return result
+    return result.result()
 
 
-def _plan_repair(run: Opened, dry_run: bool) -> tuple[HistoryResult, list[MigrationState]]:
+def _plan_repair(run: Opened, dry_run: bool) -> tuple[HistoryPlan, list[MigrationState]]:
     """What repair would record, from the history as it is now."""
-    result = run.result("repair", dry_run=dry_run)
+    result = run.plan("repair", dry_run=dry_run)
     states = compute_states(run.files, run.engine.history())
     found = _repairable(states)
     if not found:
@@ -119,12 +123,12 @@ def _plan_repair(run: Opened, dry_run: bool) -> tuple[HistoryResult, list[Migrat
         diff = line_diff(bodies.get(state.name), text, state.name)
         if state.state is State.MODIFIED and not diff:
             detail += " (the applied text was not recorded: no line diff)"
-        result.items.append(HistoryItem(state.name, "checksum", detail, state.applied.checksum,
-                                        state.file.checksum, diff))
+        result.items.append(HistoryItem(state.name, HistoryAction.CHECKSUM, detail,
+                                        state.applied.checksum, state.file.checksum, tuple(diff)))
     return result, [s for s, _ in found]
 
 
-def _write_checksums(run: Opened, states: list[MigrationState], result: HistoryResult) -> None:
+def _write_checksums(run: Opened, states: list[MigrationState], result: HistoryPlan) -> None:
     """Every new checksum and its audit row in one transaction (the caller holds the lock)."""
     batch = new_batch()
     entries = [HistoryEntry.for_file(s.file, "wrangler") for s in states if s.file]

@@ -13,7 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dbtool.core.history_ops import HistoryItem, HistoryResult, Opened, opened
+from dbtool.core.history_ops import (
+    HistoryAction,
+    HistoryItem,
+    HistoryPlan,
+    HistoryResult,
+    Opened,
+    opened,
+)
 from dbtool.core.targets import TargetSpec
 from dbtool.errors import (
     MigrationFailed,
@@ -52,27 +59,27 @@ def rollback(spec: TargetSpec, opts: RollbackOptions) -> HistoryResult:
         history = run.engine.history()
         result, plan = _plan(run, history, opts)
         if opts.dry_run or not plan:
-            return result
+            return result.result()
         with run.engine.lock(run.lock_timeout):
             fresh = run.engine.history()
             if fresh != history:
                 result, plan = _plan(run, fresh, opts)
             if plan:
                 _run_all(run, plan, result)
-    return result
+    return result.result()
 
 
 def _plan(run: Opened, history: list[AppliedMigration], opts: RollbackOptions
-          ) -> tuple[HistoryResult, list[tuple[AppliedMigration, LoadedMigration]]]:
+          ) -> tuple[HistoryPlan, list[tuple[AppliedMigration, LoadedMigration]]]:
     """The rows to undo and their loaded, linted rollback files."""
-    result = run.result("rollback", dry_run=opts.dry_run)
+    result = run.plan("rollback", dry_run=opts.dry_run)
     chosen = choose(history, opts)
     if not chosen:
         result.message = f"nothing applied after {opts.to}" if opts.to else "nothing is applied"
         return result, []
     downs = load_downs(run, chosen)
     result.warnings = lint_downs(run, history, downs)
-    result.items = [HistoryItem(row.name, "rollback", f"{DOWN}/{row.name}: "
+    result.items = [HistoryItem(row.name, HistoryAction.ROLLBACK, f"{DOWN}/{row.name}: "
                                 f"{len(down.statements)} statement(s)", row.checksum, None)
                     for row, down in zip(chosen, downs, strict=True)]
     return result, list(zip(chosen, downs, strict=True))
@@ -149,10 +156,10 @@ def lint_downs(run: Opened, history: list[AppliedMigration], downs: list[LoadedM
 
 
 def _run_all(run: Opened, plan: list[tuple[AppliedMigration, LoadedMigration]],
-             result: HistoryResult) -> None:
+             result: HistoryPlan) -> None:
     """Run the rollback files in order (the caller holds the run lock)."""
     batch = new_batch()
-    for (row, down), item in zip(plan, result.items, strict=True):
+    for index, ((row, down), item) in enumerate(zip(plan, result.items, strict=True)):
         log = LogEntry("rollback", row.name, row.checksum, None,
                        note=f"ran {DOWN}/{row.name}", batch=batch)
         try:
@@ -160,9 +167,10 @@ def _run_all(run: Opened, plan: list[tuple[AppliedMigration, LoadedMigration]],
         except MigrationFailed as exc:
             raise _failed(exc, sum(1 for i in result.items if i.detail.endswith(" ms"))) from None
         if not outcome.applied:
-            item.action, item.detail = "skip", "already rolled back by another run"
+            result.items[index] = replace(item, action=HistoryAction.SKIP,
+                                          detail="already rolled back by another run")
         else:
-            item.detail += f", {outcome.duration_ms:.1f} ms"
+            result.items[index] = replace(item, detail=f"{item.detail}, {outcome.duration_ms:.1f} ms")
         result.written = True
 
 

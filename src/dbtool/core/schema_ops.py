@@ -7,22 +7,34 @@ Nothing compares SQL text; everything goes through `dbtool.diff`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from dbtool.config import Project, Service, load_project
+from dbtool.config import Project, Service
 from dbtool.core.migrate import migrate_target
+from dbtool.core.results.schema import (
+    AuditResult,
+    HistoryProblem,
+    SnapshotResult,
+    SnapshotStatus,
+    change_dict,
+)
 from dbtool.core.scratch import ScratchUnavailable, built_scratch
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve, select_services
-from dbtool.engines import open_engine
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
+from dbtool.engines import CAPABILITIES, capabilities, open_engine
 from dbtool.errors import ConfigError, UsageError
 from dbtool.migrations.files import discover, parked_names
 from dbtool.migrations.history import State, compute_states
 from dbtool.urls import DatabaseUrl
 
+if TYPE_CHECKING:
+    from dbtool.core.security import SecurityFinding
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.model import Schema
 
-def inspect_url(service: Service, url: DatabaseUrl) -> Any:
+
+def inspect_url(service: Service, url: DatabaseUrl) -> Schema:
     engine = open_engine(url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema)
     try:
@@ -31,7 +43,7 @@ def inspect_url(service: Service, url: DatabaseUrl) -> Any:
         engine.close()
 
 
-def build_and_inspect(service: Service, project: Project | None) -> Any:
+def build_and_inspect(service: Service, project: Project | None) -> Schema:
     """The schema the migrations produce, read from a scratch database."""
     with built_scratch(service, project) as (url, _run):
         return inspect_url(service, url)
@@ -45,88 +57,41 @@ def _snapshot_path(service: Service) -> Path:
 
 
 # -- snapshot --------------------------------------------------------------------
-@dataclass
-class SnapshotResult:
-    service: str
-    path: str = ""
-    status: str = "unchanged"  # written | unchanged | skipped
-    orphans: list[str] = field(default_factory=list)
-    skip_reason: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"service": self.service, "path": self.path, "status": self.status,
-                "orphaned_annotations": self.orphans, "skip_reason": self.skip_reason}
-
-
 def snapshot_service(service: Service, project: Project | None, *, check_only: bool = False
                      ) -> SnapshotResult:
     """(Re)write the service's snapshot from its migrations, keeping annotations."""
     from dbtool import snapshot
 
     path = _snapshot_path(service)
-    result = SnapshotResult(service.name, str(path))
     try:
         schema = build_and_inspect(service, project)
     except ScratchUnavailable as exc:
-        result.status, result.skip_reason = "skipped", exc.one_line()
-        return result
+        return SnapshotResult(service.name, str(path), SnapshotStatus.SKIPPED, skip_reason=exc.one_line())
     old = snapshot.load(path).annotations if path.exists() else {}
     text, orphans = snapshot.render(snapshot.Snapshot(service.name, service.dialect, schema), old)
-    result.orphans = [".".join(p) for p in orphans]
+    lost = tuple(".".join(p) for p in orphans)
     if path.exists() and path.read_text(encoding="utf-8") == text:
-        return result
-    result.status = "stale" if check_only else "written"
+        return SnapshotResult(service.name, str(path), SnapshotStatus.UNCHANGED, lost)
     if not check_only:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8", newline="\n")
-    return result
+    return SnapshotResult(service.name, str(path),
+                          SnapshotStatus.STALE if check_only else SnapshotStatus.WRITTEN, lost)
 
 
 def snapshot(spec: TargetSpec) -> list[SnapshotResult]:
-    project = load_project(spec.config)
-    from dbtool.core.targets import select_services
-
-    return [snapshot_service(s, project) for s in select_services(spec, project)]
+    """(Re)write each service's snapshot; ad hoc (`--dir`) the file `--snapshot` names."""
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("snapshot --dir DIR needs --snapshot PATH, the schema file to write",
+                         hint="e.g. dbtool snapshot --dir migrations --dialect sqlite --snapshot "
+                              "schemas/app.yaml")
+    resolution = resolve_targets(spec, Use.SCRATCH)
+    return [snapshot_service(t.service, resolution.project) for t in resolution.targets]
 
 
 # -- audit -----------------------------------------------------------------------
-@dataclass
-class AuditResult:
-    service: str
-    source: str  # "scratch (built from migrations)" or the live target
-    snapshot: str = ""
-    changes: list[Any] = field(default_factory=list)  # dbtool.diff.Change
-    history: list[dict[str, str]] = field(default_factory=list)
-    security: list[Any] = field(default_factory=list)  # dbtool.core.security.SecurityFinding
-    skip_reason: str | None = None
-    # kinds the schema model does not hold, so neither the snapshot nor the differ saw them
-    not_compared: list[dict[str, Any]] = field(default_factory=list)
-    migrations: str = ""  # the service's migrations folder (where history problems point)
-
-    @property
-    def clean(self) -> bool:
-        return not self.changes and not self.history and not self.security
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "service": self.service, "source": self.source, "snapshot": self.snapshot,
-            "clean": self.clean if self.skip_reason is None else None,
-            "skip_reason": self.skip_reason,
-            "changes": [change_dict(c) for c in self.changes],
-            "history": self.history,
-            "security": [f.to_dict() for f in self.security],
-            "not_compared": self.not_compared,
-        }
-
-
-def change_dict(change: Any) -> dict[str, Any]:
-    """A change as JSON; `message` is the one-line description users see in text output."""
-    data = change.to_dict()
-    data["message"] = data.pop("description")
-    return data
-
-
-def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, str]], list[Any]]:
+def _read_live(service: Service, url: DatabaseUrl
+               ) -> tuple[Schema, tuple[HistoryProblem, ...], list[OwnObject]]:
     """Schema, history problems and dbtool's own tables' grants from ONE snapshot of the
     live database, so a concurrent migrate cannot commit between the reads (a torn report)."""
     files, _ = discover(service.migrations, service.naming, service.ignore)
@@ -136,33 +101,28 @@ def _read_live(service: Service, url: DatabaseUrl) -> tuple[Any, list[dict[str, 
         with engine.read_view():
             schema = engine.inspect(service.schemas)
             applied = engine.history()
-            own = _own_objects(service, engine)
+            own = engine.own_objects()
     finally:
         engine.close()
     states = compute_states(files, applied, parked_names(service.migrations, service.ignore))
-    return schema, [{"migration": s.name, "state": s.state.value}
-                    for s in states if s.state not in (State.APPLIED, State.IGNORED)], own
+    return schema, tuple(HistoryProblem(s.name, s.state) for s in states
+                         if s.state not in (State.APPLIED, State.IGNORED)), own
 
 
-def _own_objects(service: Service, engine: Any) -> list[Any]:
-    """dbtool's history schema and tables with their grants (Postgres: SEC105)."""
-    return engine.own_objects() if service.dialect == "postgres" else []
-
-
-def _build_for_audit(service: Service, project: Project | None) -> tuple[Any, list[Any]]:
+def _build_for_audit(service: Service, project: Project | None) -> tuple[Schema, list[OwnObject]]:
     """The scratch build's schema and dbtool's own tables on it (created by that build)."""
     with built_scratch(service, project) as (url, _run):
         engine = open_engine(url, service.dialect, history_table=service.history_table,
                              history_schema=service.history_schema)
         try:
             with engine.read_view():
-                return engine.inspect(service.schemas), _own_objects(service, engine)
+                return engine.inspect(service.schemas), engine.own_objects()
         finally:
             engine.close()
 
 
-def _security(service: Service, schema: Any, own: list[Any]) -> list[Any]:
-    if service.dialect != "postgres":
+def _security(service: Service, schema: Schema, own: list[OwnObject]) -> list[SecurityFinding]:
+    if not capabilities(service.dialect).roles:
         return []
     from dbtool.core.security import audit_security
 
@@ -175,59 +135,48 @@ def audit_target(target: ResolvedTarget, project: Project | None, live: bool) ->
 
     service = target.service
     path = _snapshot_path(service)
-    result = AuditResult(service.name, target.url.display if live and target.url else "scratch", str(path),
-                         migrations=str(service.migrations))
-    if live and target.skipped:
-        result.skip_reason = target.skip_reason
-        return result
+    source = target.url.display if live and target.url else "scratch"
+    empty = AuditResult(service.name, source, str(path), migrations=str(service.migrations))
+    if live and (target.skipped or target.url is None):
+        return replace(empty, skip_reason=target.skip_reason)
     declared = snapshot.load(path)
     if live:
         _same_family(path, declared.dialect, service.dialect)
-    expected = declared.schema
+    history: tuple[HistoryProblem, ...] = ()
     try:
-        if live:
-            actual, result.history, own = _read_live(service, target.url)
+        if live and target.url is not None:
+            actual, history, own = _read_live(service, target.url)
         else:
             actual, own = _build_for_audit(service, project)
     except ScratchUnavailable as exc:
-        result.skip_reason = exc.one_line()
-        return result
-    result.changes = diff.diff(expected, actual)
-    result.security = _security(service, actual, own)
-    result.not_compared = [{"kind": n.kind, "count": n.count} for n in actual.not_compared]
-    return result
+        return replace(empty, skip_reason=exc.one_line())
+    return replace(empty, changes=tuple(diff.diff(declared.schema, actual)), history=history,
+                   security=tuple(_security(service, actual, own)),
+                   not_compared=tuple(actual.not_compared))
 
 
 def audit(spec: TargetSpec, *, snapshot: Path | None = None) -> list[AuditResult]:
     """Compare each service's database (live target, else scratch) with its snapshot.
 
-    Ad hoc (`--dir DIR --url URL`) there is no configured snapshot: `snapshot` names
-    the file to compare the live database with (required there, refused elsewhere)."""
-    if spec.dir is not None:
-        if snapshot is None:
-            raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
-                             "compare the database with",
-                             hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
-                                  "or audit a service configured in dbtool.toml")
-        [target] = resolve(spec)
-        service = replace(target.service, snapshot=snapshot)
-        return [audit_target(replace(target, service=service), None, True)]
-    if snapshot is not None:
+    Ad hoc (`--dir DIR`, with `--url URL` for a live database) there is no configured
+    snapshot: `--snapshot` names the file to compare with (required there, refused elsewhere)."""
+    spec = replace(spec, snapshot=snapshot) if snapshot is not None else spec
+    if spec.adhoc and spec.snapshot is None:
+        raise UsageError("audit --dir DIR --url URL needs --snapshot PATH, the schema file to "
+                         "compare the database with",
+                         hint="pass --snapshot schemas/NAME.yaml (a file `dbtool snapshot` wrote), "
+                              "or audit a service configured in dbtool.toml")
+    if not spec.adhoc and spec.snapshot is not None:
         raise UsageError("--snapshot is for ad-hoc audits (--dir DIR --url URL)",
                          hint="a configured service compares with its own snapshot (snapshot = … "
                               "in dbtool.toml)")
-    project = load_project(spec.config)
-    if spec.target or spec.url:
-        return [audit_target(t, project, True) for t in resolve(spec, project)]
-    # a scratch build from the migrations: no live target is resolved (or required)
-    return [audit_target(ResolvedTarget(s, None, "scratch"), project, False)
-            for s in select_services(spec, project)]
+    resolution = resolve_targets(spec, Use.EITHER)
+    return [audit_target(t, resolution.project, not t.scratch) for t in resolution.targets]
 
 
 def _same_family(path: Path, declared: str, dialect: str) -> None:
     """A snapshot of a Postgres schema cannot describe a SQLite database, or the reverse."""
-    family = {"sqlite": "sqlite", "d1": "sqlite", "postgres": "postgres"}
-    if declared in family and family[declared] != family.get(dialect, dialect):
+    if declared in CAPABILITIES and CAPABILITIES[declared].family != capabilities(dialect).family:
         raise UsageError(f"snapshot {path} describes a {declared} schema, but the database is {dialect}",
                          hint="compare it with a database of the same engine")
 

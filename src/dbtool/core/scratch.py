@@ -16,9 +16,10 @@ from pathlib import Path
 
 from dbtool.config import Project, Service
 from dbtool.core.migrate import MigrateOptions, ServiceRun, migrate_target
-from dbtool.core.targets import ResolvedTarget
-from dbtool.errors import ConnectionFailed, DbtoolError
-from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for
+from dbtool.core.targets import ResolvedTarget, url_from_env
+from dbtool.engines import capabilities, check_compatible, engine_class
+from dbtool.errors import DbtoolError
+from dbtool.urls import DatabaseUrl, sqlite_url_for, with_database
 
 
 class ScratchUnavailable(DbtoolError):
@@ -37,43 +38,36 @@ def scratch_server(project: Project | None) -> str | None:
 
 @contextmanager
 def scratch_url(service: Service, project: Project | None) -> Iterator[DatabaseUrl]:
-    """A fresh, empty database for `service`'s dialect, removed afterwards."""
-    if service.dialect in ("sqlite", "d1"):
-        with tempfile.TemporaryDirectory(prefix="dbtool-scratch-") as folder:
-            yield sqlite_url_for(Path(folder) / f"{service.name}.db")
-        return
-    server = scratch_server(project)
-    if not server:
-        env = project.scratch_url_env if project else "DBTOOL_SCRATCH_URL"
-        raise ScratchUnavailable(
-            f"no scratch Postgres server for {service.name}",
-            hint=f"set ${env} to a server where dbtool may create and drop databases",
-        )
-    with _postgres_scratch(parse_url(server), service.name) as url:
-        yield url
+    """A fresh, empty database for `service`'s dialect, created and dropped by its engine."""
+    with _location(service, project) as (url, admin):
+        engine = engine_class(url)
+        engine.create_database(url, admin=admin)
+        try:
+            yield url
+        finally:
+            engine.drop_database(url, admin=admin)
 
 
 @contextmanager
-def _postgres_scratch(server: DatabaseUrl, label: str) -> Iterator[DatabaseUrl]:
-    from dbtool.engines.postgres import connect
-
-    name = f"dbtool_scratch_{label}_{uuid.uuid4().hex[:8]}".lower()
-    admin = connect(server)
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        admin.close()
-        raise ConnectionFailed(f"cannot create scratch database on {server.display}: {exc}",
-                               hint="the scratch server's user needs CREATEDB") from exc
-    base = server.raw.split("?", 1)[0].rsplit("/", 1)[0]
-    query = "?" + server.raw.split("?", 1)[1] if "?" in server.raw else ""
-    try:
-        yield parse_url(f"{base}/{name}{query}")
-    finally:
-        try:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            admin.close()
+def _location(service: Service, project: Project | None
+              ) -> Iterator[tuple[DatabaseUrl, DatabaseUrl | None]]:
+    """Where the scratch database goes: a temporary folder, or a new database on the
+    scratch server (with the server's URL, through which it is created and dropped)."""
+    if not capabilities(service.dialect).scratch_server:
+        with tempfile.TemporaryDirectory(prefix="dbtool-scratch-") as folder:
+            yield sqlite_url_for(Path(folder) / f"{service.name}.db"), None
+        return
+    env = project.scratch_url_env if project else "DBTOOL_SCRATCH_URL"
+    server = scratch_server(project)
+    if not server:
+        raise ScratchUnavailable(
+            f"no scratch {capabilities(service.dialect).title} server for {service.name}",
+            hint=f"set ${env} to a server where dbtool may create and drop databases",
+        )
+    admin = url_from_env(server, env)
+    check_compatible(admin, service.dialect)
+    name = f"dbtool_scratch_{service.name}_{uuid.uuid4().hex[:8]}".lower()
+    yield with_database(admin, name), admin
 
 
 @contextmanager

@@ -38,9 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dbtool.inspect.normalize import normalize_sql
+
+if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.model import Policy, Schema, Table, View
 
 CODES: dict[str, str] = {
     "SEC101": "table in an exposed schema without row-level security",
@@ -71,8 +75,8 @@ class SecurityFinding:
                 "hint": self.hint, "title": CODES[self.code]}
 
 
-def audit_security(schema: Any, *, schemas: Sequence[str], exposed: Sequence[str],
-                   own_objects: Sequence[Any] = ()) -> list[SecurityFinding]:
+def audit_security(schema: Schema, *, schemas: Sequence[str], exposed: Sequence[str],
+                   own_objects: Sequence[OwnObject] = ()) -> list[SecurityFinding]:
     """Findings for a Postgres schema model; `schemas[0]` is the model's default schema.
     `own_objects`: dbtool's history schema and tables with their grants (the engine's
     `own_objects()`), for SEC105."""
@@ -87,7 +91,7 @@ def audit_security(schema: Any, *, schemas: Sequence[str], exposed: Sequence[str
     return sorted(findings, key=lambda f: (f.code, f.object))
 
 
-def _table(table: Any, name: str) -> Iterator[SecurityFinding]:
+def _table(table: Table, name: str) -> Iterator[SecurityFinding]:
     if not table.rls_enabled:
         yield SecurityFinding(
             "SEC101", name, "row-level security is not enabled, so every API role (anon "
@@ -103,7 +107,7 @@ def _table(table: Any, name: str) -> Iterator[SecurityFinding]:
         yield from _anon_write(policy, name)
 
 
-def _anon_write(policy: Any, table: str) -> Iterator[SecurityFinding]:
+def _anon_write(policy: Policy, table: str) -> Iterator[SecurityFinding]:
     roles = [r for r in policy.roles if r in ANON_ROLES]
     if not policy.permissive or policy.command not in WRITE_COMMANDS or not roles:
         return
@@ -119,7 +123,7 @@ def _anon_write(policy: Any, table: str) -> Iterator[SecurityFinding]:
         "only reading is meant")
 
 
-def _writes(policy: Any) -> tuple[str, ...]:
+def _writes(policy: Policy) -> tuple[str, ...]:
     """The writes a permissive policy lets through. A constant-false USING admits no
     existing row (UPDATE, DELETE); a constant-false WITH CHECK no new one (INSERT,
     UPDATE), and without WITH CHECK a new row is checked against USING."""
@@ -136,7 +140,7 @@ def _never(expression: str | None) -> bool:
     return expression is not None and normalize_sql(expression, strip_parens=True) == "FALSE"
 
 
-def _functions(schema: Any, default: str) -> Iterator[SecurityFinding]:
+def _functions(schema: Schema, default: str) -> Iterator[SecurityFinding]:
     for function in schema.functions:
         if not function.security_definer:
             continue
@@ -167,7 +171,7 @@ def search_path_problem(config: Sequence[str]) -> str | None:
     return "without a fixed search_path"
 
 
-def _views(schema: Any, default: str, exposed: Sequence[str]) -> Iterator[SecurityFinding]:
+def _views(schema: Schema, default: str, exposed: Sequence[str]) -> Iterator[SecurityFinding]:
     """SEC106: one finding per exposed view through which an RLS table is read with
     its owner's rights."""
     rls = {t.key for t in schema.tables if t.rls_enabled}
@@ -179,11 +183,11 @@ def _views(schema: Any, default: str, exposed: Sequence[str]) -> Iterator[Securi
             yield _view_finding(view, f"{owner}.{view.name}", ", ".join(bypassed))
 
 
-def _owners_rights(view: Any) -> bool:
+def _owners_rights(view: View) -> bool:
     return view.materialized or not view.security_invoker
 
 
-def _bypassed(view: Any, views: dict[str, Any], rls: set[str], seen: set[str]) -> list[str]:
+def _bypassed(view: View, views: dict[str, View], rls: set[str], seen: set[str]) -> list[str]:
     """The RLS tables read as a view owner when `view` is queried: every one it reaches if
     it has its owner's rights (below it every read is the owner's, invoker views included);
     for an invoker view, those its owner's-rights views reach."""
@@ -202,7 +206,7 @@ def _bypassed(view: Any, views: dict[str, Any], rls: set[str], seen: set[str]) -
     return sorted(found)
 
 
-def _reachable(view: Any, views: dict[str, Any], rls: set[str], seen: set[str]) -> set[str]:
+def _reachable(view: View, views: dict[str, View], rls: set[str], seen: set[str]) -> set[str]:
     seen.add(view.key)
     found = {key for key in view.reads if key in rls}
     for key in view.reads:
@@ -211,7 +215,7 @@ def _reachable(view: Any, views: dict[str, Any], rls: set[str], seen: set[str]) 
     return found
 
 
-def _view_finding(view: Any, name: str, tables: str) -> SecurityFinding:
+def _view_finding(view: View, name: str, tables: str) -> SecurityFinding:
     if view.materialized:
         return SecurityFinding(
             "SEC106", name, f"materialized view stores the rows of {tables} as its owner could read "
@@ -226,7 +230,7 @@ def _view_finding(view: Any, name: str, tables: str) -> SecurityFinding:
         "15+), or move it out of the exposed schemas")
 
 
-def _own_history(objects: Sequence[Any], *, owned: Sequence[str], exposed: Sequence[str]
+def _own_history(objects: Sequence[OwnObject], *, owned: Sequence[str], exposed: Sequence[str]
                  ) -> list[SecurityFinding]:
     """SEC105: every privilege PUBLIC/anon/authenticated hold on dbtool's tables, and on
     its schema unless that schema is one the service keeps its own objects in (USAGE on a
@@ -247,7 +251,8 @@ def _own_history(objects: Sequence[Any], *, owned: Sequence[str], exposed: Seque
     return found
 
 
-def _own_history_hint(obj: Any, grants: Sequence[Any], in_exposed: bool) -> str:
+def _own_history_hint(obj: OwnObject, grants: Sequence[tuple[str, tuple[str, ...]]],
+                      in_exposed: bool) -> str:
     if in_exposed:
         return ("run `dbtool migrate` with this dbtool: it moves its tables into the `dbtool` "
                 "schema (rows kept) and revokes the API roles' privileges")

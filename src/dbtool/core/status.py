@@ -2,69 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-from dbtool.config import load_project
-from dbtool.core.history_ops import history_with_foreign
-from dbtool.core.targets import ResolvedTarget, TargetSpec, resolve
+from dbtool.core.foreign_history import history_with_foreign
+from dbtool.core.results.status import ServiceStatus
+from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
 from dbtool.migrations.files import discover, parked_names
-from dbtool.migrations.history import MigrationState, State, compute_states, summarise
+from dbtool.migrations.history import compute_states
 
-
-@dataclass
-class ServiceStatus:
-    service: str
-    target: str
-    label: str
-    scheme: str = ""
-    states: list[MigrationState] = field(default_factory=list)
-    skip_reason: str | None = None
-    exists: bool = True
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return summarise(self.states)
-
-    @property
-    def needs_attention(self) -> bool:
-        """Anything pending, modified, missing or out of order — or applied by another tool
-        (Supabase, dbmate) and not adopted yet, which `migrate` refuses."""
-        return any(s.state not in (State.APPLIED, State.IGNORED) or _unadopted(s) for s in self.states)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "service": self.service, "target": self.target, "label": self.label,
-            "naming": self.scheme, "skip_reason": self.skip_reason, "database_exists": self.exists,
-            "counts": self.counts, "migrations": [s.to_dict() for s in self.states],
-        }
+__all__ = ["ServiceStatus", "status", "status_target"]
 
 
 def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> ServiceStatus:
     service = target.service
-    result = ServiceStatus(service.name, target.url.display if target.url else "", target.label)
+    where = (service.name, target.url.display if target.url else "", target.label)
     if target.skipped or target.url is None:
-        result.skip_reason = target.skip_reason
-        return result
-    files, result.scheme = discover(service.migrations, service.naming, service.ignore)
+        return ServiceStatus(*where, skip_reason=target.skip_reason)
+    files, scheme = discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=lock_timeout)
     try:
-        result.exists = engine.exists()
-        result.states = compute_states(files, history_with_foreign(engine, files),
-                                       parked_names(service.migrations, service.ignore))
+        exists = engine.exists()
+        states = compute_states(files, history_with_foreign(engine, files),
+                                parked_names(service.migrations, service.ignore))
     finally:
         engine.close()
-    return result
+    return ServiceStatus(*where, scheme, tuple(states), exists=exists)
 
 
 def status(spec: TargetSpec) -> list[ServiceStatus]:
     """Status of every selected service; never writes to any database."""
-    project = None if spec.dir is not None else load_project(spec.config)
-    timeout = project.lock_timeout if project else 30.0
-    return [status_target(t, timeout) for t in resolve(spec, project)]
-
-
-def _unadopted(state: MigrationState) -> bool:
-    row = state.applied
-    return row is not None and row.checksum is None and row.source in ("supabase", "dbmate")
+    resolution = resolve_targets(spec, Use.DATABASE)
+    return [status_target(t, resolution.lock_timeout) for t in resolution.targets]

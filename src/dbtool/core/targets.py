@@ -1,24 +1,54 @@
-"""Which database each command talks to: services x target options -> targets.
+"""Which services and databases a command works on: command options -> typed targets.
 
-A sqlite/d1 service with no target uses the embedded SQLite file under
-.dbtool/local/ (a d1 service that names its wrangler file: wrangler's local
-state); a postgres service with no URL is *skipped with a reason*, never
-silently ignored and never an error.
+Every command resolves its options here, and only here: `resolve_targets(spec, use)`
+turns a `TargetSpec` (what the command line said) into a `Resolution` — the project,
+and one `ResolvedTarget` per service (service, optional URL, how the user named it,
+whether the prelude applies, or why it is skipped). Two kinds of spec exist:
+
+* configured: service names, `--all`, or the only service, from dbtool.toml; the
+  database from `--url`, `--target NAME`, the default target, a wrangler-linked
+  service's local state, or the embedded SQLite file;
+* ad hoc: `--dir DIR` with `--url URL` (or a dialect), no dbtool.toml. A folder that
+  is a wrangler project, or a binding's `migrations_dir`, is that D1 database: named
+  after its `database_name`, its history table and local state from the binding.
+
+A fleet spec (one service, many databases from a glob, a pattern or a file of URLs)
+is a third kind: one more `_fleet` branch here that yields one target per database.
+
+The rules: a sqlite/d1 service with no target uses `.dbtool/local/<service>.db` (a
+wrangler-linked one: wrangler's local state); a service without a URL is *skipped
+with a reason*, never silently ignored. A default target whose variable is unset
+never falls back to another database: an error when the service is named, a skip
+under `--all` or as the only service when none is named.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
-from dbtool.config import Project, Service, load_project
+from dbtool.config import DIALECTS, Project, Service, load_project, safe_service_name
+from dbtool.engines import capabilities, check_compatible
 from dbtool.errors import ConfigError, UrlError, UsageError
 from dbtool.urls import DatabaseUrl, parse_url, sqlite_url_for, with_persist_to
+
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+class Use(StrEnum):
+    """What a command needs of each service, which decides what is resolved."""
+
+    DATABASE = "database"  # a live database (migrate, status, the history commands)
+    SCRATCH = "scratch"  # the migrations, built on a scratch database (snapshot, check, diff)
+    EITHER = "either"  # live with --target/--url, else scratch (audit, introspect)
+    FILES = "files"  # the migration files and their dialect (lint)
+    FOLDER = "folder"  # the migrations folder only (new, guard)
 
 
 @dataclass(frozen=True)
 class TargetSpec:
-    """The target options every service command accepts."""
+    """The target options of a command, as given."""
 
     services: tuple[str, ...] = ()
     all: bool = False
@@ -27,28 +57,85 @@ class TargetSpec:
     dir: Path | None = None
     config: Path | None = None
     persist_to: Path | None = None  # wrangler's --persist-to, for d1-local targets
+    dialect: str | None = None  # ad hoc without a URL: the dialect of the files
+    snapshot: Path | None = None  # ad hoc: the snapshot file (configured services name their own)
+
+    @property
+    def adhoc(self) -> bool:
+        return self.dir is not None
 
 
 @dataclass(frozen=True)
 class ResolvedTarget:
+    """One service and the database a command works on (None: none, or a scratch build)."""
+
     service: Service
     url: DatabaseUrl | None
-    label: str  # how the user named it: "embedded", "--url", a target name
-    prelude: bool = False
+    label: str  # how the user named it: "embedded", "--url", a target name, "scratch"
+    prelude: bool = False  # apply the service's prelude before migrating
     skip_reason: str | None = None
+    scratch: bool = False  # built from the migrations on a scratch database (no URL yet)
 
     @property
     def skipped(self) -> bool:
         return self.skip_reason is not None
 
 
-def adhoc_service(folder: Path, url: DatabaseUrl) -> Service:
-    """A service for `--dir DIR --url URL`: dialect from the scheme, naming from the files."""
-    return Service(name=folder.resolve().name or "migrations", dialect=url.dialect,
-                   migrations=folder, snapshot=None, root=Path.cwd())
+@dataclass(frozen=True)
+class Resolution:
+    """What a command works on: the project (None ad hoc) and one target per service."""
+
+    project: Project | None
+    targets: tuple[ResolvedTarget, ...]
+
+    @property
+    def lock_timeout(self) -> float:
+        return self.project.lock_timeout if self.project else DEFAULT_LOCK_TIMEOUT
+
+    @property
+    def services(self) -> list[Service]:
+        return [t.service for t in self.targets]
+
+    @property
+    def one(self) -> ResolvedTarget:
+        """The only target (commands that work on one service check that first)."""
+        if len(self.targets) != 1:
+            raise UsageError("name one service", hint=_known(self.project))
+        return self.targets[0]
+
+
+def resolve_targets(spec: TargetSpec, use: Use = Use.DATABASE, *,
+                    project: Project | None = None) -> Resolution:
+    """Resolve the command's options into its targets, in configuration order."""
+    if spec.adhoc:
+        targets = [_adhoc(spec, use)]
+    else:
+        if spec.dialect is not None:
+            raise UsageError("--dialect is for ad-hoc mode (--dir DIR)",
+                             hint="a configured service's dialect comes from dbtool.toml")
+        if spec.snapshot is not None:
+            raise UsageError("--snapshot is for ad-hoc mode (--dir DIR)",
+                             hint="a configured service uses its own snapshot (snapshot = … in dbtool.toml)")
+        if spec.url and spec.target:
+            raise UsageError("give --url or --target, not both", hint="--url overrides the configured targets")
+        project = project or load_project(spec.config)
+        services = select_services(spec, project)
+        live = use is Use.DATABASE or (use is Use.EITHER and bool(spec.url or spec.target))
+        if spec.url and len(services) > 1:
+            raise UsageError("--url names one database; it cannot serve several services",
+                             hint="name exactly one service with --url, or use --target")
+        targets = [_configured(s, spec, named=bool(spec.services)) if live else _offline(s, use)
+                   for s in services]
+    return Resolution(None if spec.adhoc else project, tuple(_persist_to(targets, spec.persist_to)))
+
+
+def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTarget]:
+    """The live database of each service (what migrate and status work on)."""
+    return list(resolve_targets(spec, Use.DATABASE, project=project).targets)
 
 
 def select_services(spec: TargetSpec, project: Project) -> list[Service]:
+    """The configured services the spec names (wrangler-linked ones resolved)."""
     if spec.all and spec.services:
         raise UsageError("give service names or --all, not both", hint="drop --all or the names")
     if spec.all:
@@ -57,49 +144,11 @@ def select_services(spec: TargetSpec, project: Project) -> list[Service]:
         return [wrangler_aware(project.service(name)) for name in spec.services]
     if len(project.services) == 1:
         return [wrangler_aware(s) for s in project.services]
-    raise UsageError("name a service or pass --all",
-                     hint=f"services: {', '.join(s.name for s in project.services)}")
-
-
-def resolve(spec: TargetSpec, project: Project | None = None) -> list[ResolvedTarget]:
-    """Resolve the options into one target per service, in configuration order."""
-    if spec.dir is not None:
-        return _persist_to([_resolve_adhoc(spec)], spec.persist_to)
-    if spec.url and spec.target:
-        raise UsageError("give --url or --target, not both", hint="--url overrides the configured targets")
-    project = project or load_project(spec.config)
-    services = select_services(spec, project)
-    if spec.url and len(services) > 1:
-        raise UsageError("--url names one database; it cannot serve several services",
-                         hint="name exactly one service with --url, or use --target")
-    return _persist_to([_resolve_one(svc, spec, named=bool(spec.services)) for svc in services],
-                       spec.persist_to)
-
-
-def _persist_to(targets: list[ResolvedTarget], folder: Path | None) -> list[ResolvedTarget]:
-    """Thread --persist-to into every d1-local target (wrangler's local state)."""
-    if folder is None:
-        return targets
-    if not any(t.url is not None and t.url.scheme == "d1-local" for t in targets):
-        raise UsageError("--persist-to applies to wrangler's local D1 state only",
-                         hint="use it with a d1-local:// target or a service that names its wrangler file")
-    return [replace(t, url=with_persist_to(t.url, folder))
-            if t.url is not None and t.url.scheme == "d1-local" else t for t in targets]
-
-
-def _resolve_adhoc(spec: TargetSpec) -> ResolvedTarget:
-    if spec.services or spec.all or spec.target:
-        raise UsageError("--dir replaces the service names; do not combine it with services, "
-                         "--all or --target", hint="use: --dir DIR --url URL")
-    if not spec.url:
-        raise UsageError("--dir needs --url", hint="e.g. --dir migrations --url sqlite:///app.db")
-    url = parse_url(spec.url)
-    return ResolvedTarget(adhoc_service(spec.dir, url), url, "--url")
+    raise UsageError("name a service or pass --all", hint=_known(project))
 
 
 def wrangler_aware(service: Service) -> Service:
-    """A service naming its wrangler file takes migrations_dir / migrations_table from it,
-    for every command (migrate, status, snapshot, audit, check, lint, introspect)."""
+    """A service naming its wrangler file takes migrations_dir / migrations_table from it."""
     if service.wrangler is None:
         return service
     from dbtool.d1.wrangler import with_wrangler
@@ -107,10 +156,22 @@ def wrangler_aware(service: Service) -> Service:
     return with_wrangler(service)
 
 
-def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> ResolvedTarget:
+def _known(project: Project | None) -> str:
+    return f"services: {', '.join(s.name for s in project.services)}" if project else "use --dir DIR"
+
+
+# -- configured services -----------------------------------------------------------------
+def _offline(service: Service, use: Use) -> ResolvedTarget:
+    """No live database: the migrations are built on a scratch one, or only read."""
+    if use in (Use.SCRATCH, Use.EITHER):
+        return ResolvedTarget(service, None, "scratch", prelude=True, scratch=True)
+    return ResolvedTarget(service, None, "files")
+
+
+def _configured(service: Service, spec: TargetSpec, *, named: bool = True) -> ResolvedTarget:
     """`named`: the user named this service on the command line. A default target whose
     variable is unset is then an error, as with --target; under --all, or as the only
-    service of a project when none is named, the service is skipped with that reason. It never falls back to another database in silence."""
+    service of a project when none is named, the service is skipped with that reason."""
     if spec.url:
         return ResolvedTarget(service, parse_url(spec.url), "--url")
     if spec.target:
@@ -130,12 +191,17 @@ def _resolve_one(service: Service, spec: TargetSpec, *, named: bool = True) -> R
             return ResolvedTarget(service, url_from_env(value, default.url_env), f"${default.url_env}",
                                   default.prelude)
         return _unset_default(service, default.url_env, named)
+    return _local(service)
+
+
+def _local(service: Service) -> ResolvedTarget:
+    """The database a service uses when it is given none."""
     if service.wrangler is not None:  # a D1 service's local database is wrangler's
         from dbtool.d1.wrangler import find_binding, local_url
 
         url = local_url(find_binding(service.wrangler, service.binding))
         return ResolvedTarget(service, parse_url(url), "wrangler local")
-    if service.dialect in ("sqlite", "d1"):
+    if capabilities(service.dialect).embedded:
         return ResolvedTarget(service, sqlite_url_for(service.embedded_path), "embedded")
     return ResolvedTarget(service, None, "none",
                           skip_reason="no database URL: add url_env to the service in dbtool.toml "
@@ -161,6 +227,74 @@ def _unset_default(service: Service, variable: str, named: bool) -> ResolvedTarg
         return ResolvedTarget(service, None, "none",
                               skip_reason=f"no database URL: set ${variable} or pass --url")
     embedded = (" (or remove url_env from dbtool.toml to use the embedded database)"
-                if service.dialect in ("sqlite", "d1") else "")
+                if capabilities(service.dialect).embedded else "")
     raise ConfigError(f"service {service.name}: ${variable} is not set, so its default target "
                       "has no URL", hint=f"export {variable}=URL or pass --url{embedded}")
+
+
+def _persist_to(targets: list[ResolvedTarget], folder: Path | None) -> list[ResolvedTarget]:
+    """Thread --persist-to into every d1-local target (wrangler's local state)."""
+    if folder is None:
+        return targets
+    if not any(_wrangler_local(t.url) for t in targets):
+        raise UsageError("--persist-to applies to wrangler's local D1 state only",
+                         hint="use it with a d1-local:// target or a service that names its wrangler file")
+    return [replace(t, url=with_persist_to(t.url, folder)) if _wrangler_local(t.url) and t.url else t
+            for t in targets]
+
+
+def _wrangler_local(url: DatabaseUrl | None) -> bool:
+    return url is not None and url.scheme == "d1-local"
+
+
+# -- ad hoc: --dir DIR -------------------------------------------------------------------
+def _adhoc(spec: TargetSpec, use: Use) -> ResolvedTarget:
+    if spec.services or spec.all or spec.target:
+        raise UsageError("--dir replaces the service names; do not combine it with services, "
+                         "--all or --target", hint="use: --dir DIR --url URL")
+    assert spec.dir is not None
+    url = parse_url(spec.url) if spec.url else None
+    service = adhoc_service(spec.dir, url=url, dialect=spec.dialect, snapshot=spec.snapshot,
+                            dialect_needed=use is not Use.FOLDER, use=use)
+    if url is not None and use is not Use.FOLDER:
+        return ResolvedTarget(service, url, "--url")
+    if use is Use.DATABASE:
+        if service.wrangler is not None:
+            return _local(service)
+        raise UsageError("--dir needs --url", hint="e.g. --dir migrations --url sqlite:///app.db")
+    return _offline(service, use)
+
+
+def adhoc_service(folder: Path, *, url: DatabaseUrl | None = None, dialect: str | None = None,
+                  snapshot: Path | None = None, dialect_needed: bool = True,
+                  use: Use = Use.DATABASE) -> Service:
+    """The service of `--dir DIR`: dialect from --dialect, the URL's scheme or a wrangler
+    project (d1); naming from the files; named like a configured service — after the
+    wrangler `database_name` when the folder belongs to a D1 binding, else the folder."""
+    from dbtool.d1.wrangler import find_binding, folder_binding
+
+    binding = (find_binding(Path(url.database or "."), url.param("binding"))
+               if url is not None and url.scheme == "d1-local" else folder_binding(folder))
+    if not (dialect is None or dialect in DIALECTS):
+        raise UsageError(f"unknown dialect {dialect!r}", hint=f"use {', '.join(DIALECTS)}")
+    chosen = dialect or (url.dialect if url else None) or ("d1" if binding else None)
+    if chosen is None:
+        if not dialect_needed:
+            chosen = "sqlite"  # the folder only: the dialect plays no part
+        elif use is Use.DATABASE:
+            raise UsageError("--dir needs --url", hint="e.g. --dir migrations --url sqlite:///app.db")
+        else:
+            raise UsageError("--dir needs the dialect of its files: --dialect sqlite|d1|postgres "
+                             "(or --url URL)", hint="e.g. --dir migrations --dialect sqlite")
+    if url is not None:
+        check_compatible(url, chosen)
+    migrations = folder
+    if binding is not None and folder.resolve() == binding.project_dir:
+        migrations = binding.migrations_path  # the folder named is the wrangler project
+    name = (binding.database_name or binding.binding) if binding else (folder.resolve().name or "migrations")
+    return Service(
+        name=safe_service_name(name), dialect=chosen, migrations=migrations, snapshot=snapshot,
+        root=Path.cwd(), wrangler=binding.config_path if binding else None,
+        binding=binding.binding if binding else None,
+        history_table=binding.migrations_table if binding else "d1_migrations",
+    )

@@ -225,3 +225,30 @@ def with_wrangler(service: Service) -> Service:
     if "history_table" not in service.explicit:
         changes["history_table"] = binding.migrations_table
     return replace(service, **changes)
+
+
+def folder_binding(folder: Path, name: str | None = None, *, levels: int = 3) -> D1Binding | None:
+    """The D1 binding a migrations folder belongs to, for ad-hoc `--dir` commands.
+
+    `folder` is a wrangler project (it holds wrangler.json/jsonc/toml): its binding (`name`
+    chooses one of several). Or `folder` is a binding's `migrations_dir`: the config is
+    looked for in the folders above it (up to `levels`). None when it is neither; a config
+    above that cannot be read is passed over (it may belong to something else).
+    """
+    if any((folder / config).is_file() for config in CONFIG_NAMES):
+        return find_binding(folder, name)
+    target = folder.resolve()
+    for parent in list(target.parents)[:levels]:
+        if not any((parent / config).is_file() for config in CONFIG_NAMES):
+            continue
+        try:
+            config_path = find_config(parent)
+            entries = read_config(config_path).get("d1_databases") or []
+            bindings = [_entry(config_path, e) for e in entries if isinstance(e, dict)]
+        except ConfigError:
+            continue
+        for binding in bindings:
+            if binding.migrations_path.resolve() == target and name in (None, binding.binding,
+                                                                        binding.database_name):
+                return binding
+    return None

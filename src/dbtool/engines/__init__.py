@@ -29,15 +29,26 @@ def capabilities(dialect: str) -> Capabilities:
 def open_engine(url: DatabaseUrl, dialect: str, *, history_table: str = "d1_migrations",
                 history_schema: str = "dbtool", lock_timeout: float = 30.0) -> Engine:
     """Instantiate the engine for `url`, with the service dialect's capabilities."""
+    check_compatible(url, dialect)
+    cls = engine_class(url)
+    return cls(url, CAPABILITIES[dialect], history_table=history_table,
+               history_schema=history_schema, lock_timeout=lock_timeout)
+
+
+def engine_class(url: DatabaseUrl) -> type[Engine]:
+    """The engine class serving `url`'s scheme (for class-level operations such as
+    `create_database`), imported on first use."""
+    target = REGISTRY.get(url.scheme)
+    if target is None:
+        raise UrlError(f"no engine for {url.scheme}:// URLs yet", hint=f"supported: {', '.join(REGISTRY)}")
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def check_compatible(url: DatabaseUrl, dialect: str) -> None:
+    """A URL of another engine family cannot serve a service of `dialect`."""
     if url.dialect not in COMPATIBLE[dialect]:
         raise UrlError(
             f"a {dialect} service cannot use the {url.scheme}:// URL {url.display}",
             hint=f"use a URL for {dialect}",
         )
-    target = REGISTRY.get(url.scheme)
-    if target is None:
-        raise UrlError(f"no engine for {url.scheme}:// URLs yet", hint=f"supported: {', '.join(REGISTRY)}")
-    module_name, _, class_name = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), class_name)
-    return cls(url, CAPABILITIES[dialect], history_table=history_table,
-               history_schema=history_schema, lock_timeout=lock_timeout)

@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from dbtool.migrations.audit import HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow
 from dbtool.migrations.history import AppliedMigration
+from dbtool.quoting import QUOTERS
+
+if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.migrations.splitter import Statement
+    from dbtool.model import Schema
+    from dbtool.urls import DatabaseUrl
 
 
 @dataclass(frozen=True)
@@ -22,17 +29,40 @@ class Capabilities:
     """What a dialect can do; the core asks, it never checks names."""
 
     dialect: str  # sqlite | d1 | postgres
-    splitter: str  # the statement splitter's dialect: sqlite | postgres
+    splitter: str  # the SQL family: the statement splitter's and quoter's dialect (sqlite | postgres)
     no_transaction: bool  # honours `-- dbtool:no-transaction`
     foreign_keys: bool  # foreign keys enforced on every connection
     d1_rules: bool  # D1's statement rules apply before anything runs
     history_table: str  # where history is kept, for messages
+    # a service with no target uses an embedded SQLite file (.dbtool/local/<service>.db);
+    # without one it needs a URL and is skipped until it has one
+    embedded: bool = False
+    # scratch databases are created on a server (`$DBTOOL_SCRATCH_URL`), not as temporary files
+    scratch_server: bool = False
+    # roles, grants and row-level security exist: the security audit (SEC1xx) applies, and
+    # dbtool's own tables have grants worth checking
+    roles: bool = False
+    # the history table is wrangler's `d1_migrations` (adopt --from wrangler applies)
+    wrangler_history: bool = False
+    title: str = ""  # the engine's name in messages: SQLite, D1, Postgres
+
+    @property
+    def family(self) -> str:
+        """sqlite (SQLite and D1 share files, SQL and snapshots) or postgres."""
+        return self.splitter
+
+    def quote(self, name: str) -> str:
+        """`name` as an identifier of this dialect (see dbtool.quoting)."""
+        return QUOTERS[self.splitter](name)
 
 
 CAPABILITIES: dict[str, Capabilities] = {
-    "sqlite": Capabilities("sqlite", "sqlite", True, False, False, "d1_migrations"),
-    "d1": Capabilities("d1", "sqlite", False, True, True, "d1_migrations"),
-    "postgres": Capabilities("postgres", "postgres", True, False, False, "dbtool_migrations"),
+    "sqlite": Capabilities("sqlite", "sqlite", True, False, False, "d1_migrations",
+                           embedded=True, wrangler_history=True, title="SQLite"),
+    "d1": Capabilities("d1", "sqlite", False, True, True, "d1_migrations",
+                       embedded=True, wrangler_history=True, title="D1"),
+    "postgres": Capabilities("postgres", "postgres", True, False, False, "dbtool_migrations",
+                             scratch_server=True, roles=True, title="Postgres"),
 }
 
 
@@ -45,7 +75,21 @@ class ApplyOutcome:
 
 
 class Engine(Protocol):
+    """One open database. Engines are created by `dbtool.engines.open_engine` from a URL."""
+
     capabilities: Capabilities
+    # warnings about the run that are not errors (a SQLite file left in WAL mode because a
+    # reader held it); `migrate` adds them to the service's report
+    notes: list[str]
+
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """Create the empty database `url` names (scratch builds). `admin`: where to connect
+        to create it (a server's maintenance database); engines of files ignore it."""
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """Remove the database `url` names, even while sessions are still connected to it."""
 
     def exists(self) -> bool:
         """Whether the database exists yet (status must not create it)."""
@@ -53,8 +97,12 @@ class Engine(Protocol):
     def history(self) -> list[AppliedMigration]:
         """History rows in apply order; empty when no history table exists. Never writes."""
 
-    def inspect(self, schemas: Sequence[str]) -> Any:
-        """The database's schema model (dbtool.model.Schema), history tables excluded."""
+    def inspect(self, schemas: Sequence[str]) -> Schema:
+        """The database's schema model, history tables excluded."""
+
+    def own_objects(self) -> list[OwnObject]:
+        """dbtool's own schema and tables with what the API roles may do with them (for the
+        security audit, SEC105); empty where the dialect has no roles. Never writes."""
 
     def lock(self, timeout: float) -> AbstractContextManager[None]:
         """The run lock: a command that writes holds it from the history read its decisions
@@ -64,7 +112,7 @@ class Engine(Protocol):
     def apply(self, migration: LoadedMigration, *, lock_timeout: float) -> ApplyOutcome:
         """Run one file and record its history row atomically (or neither)."""
 
-    def run_script(self, statements: Sequence, *, source: str) -> None:
+    def run_script(self, statements: Sequence[Statement], *, source: str) -> None:
         """Run statements in one transaction without recording history (preludes)."""
 
     def close(self) -> None: ...

@@ -17,7 +17,7 @@ from dbtool.d1 import local, wrangler
 from dbtool.engines.base import Capabilities
 from dbtool.engines.sqlite import SqliteEngine
 from dbtool.migrations.files import LoadedMigration
-from dbtool.urls import DatabaseUrl
+from dbtool.urls import DatabaseUrl, sqlite_url_for
 
 
 class D1LocalEngine(SqliteEngine):
@@ -32,6 +32,23 @@ class D1LocalEngine(SqliteEngine):
         # An explicit dbtool history_table wins; otherwise wrangler's migrations_table.
         if history_table == wrangler.DEFAULT_MIGRATIONS_TABLE:
             self.table = self.binding.migrations_table
+
+    @staticmethod
+    def _state_file(url: DatabaseUrl) -> Path:
+        binding = wrangler.find_binding(Path(url.database or "."), url.param("binding"))
+        return local.database_path(binding.project_dir, binding.local_id, url.param("persist_to"))
+
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """The binding's local state file, created the way wrangler creates it."""
+        path = cls._state_file(url)
+        if not path.exists():
+            local.create_database(path)
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        path = cls._state_file(url)
+        SqliteEngine.drop_database(sqlite_url_for(path))
 
     def _connect(self, *, create: bool) -> sqlite3.Connection | None:
         if create and self._conn is None and not self.path.exists():

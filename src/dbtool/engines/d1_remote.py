@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dbtool import __version__
 from dbtool.d1.locate import clean_message, locate
@@ -47,17 +47,24 @@ from dbtool.engines.history_sqlite import (
     side_upgrades,
 )
 from dbtool.engines.sqlite import SIDE_DDL, SIDE_TABLE, wrangler_history_ddl
-from dbtool.errors import ConnectionFailed, HistoryConflict, MigrationFailed, SourceLocation
+from dbtool.errors import (
+    ConnectionFailed,
+    HistoryConflict,
+    MigrationFailed,
+    SourceLocation,
+    UsageError,
+)
 from dbtool.faults import fault
 from dbtool.migrations.audit import LOG_TABLE, current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import DBMATE_TABLE
 from dbtool.migrations.history import AppliedMigration
+from dbtool.quoting import quote_sqlite as _ident
+
+if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.model import Schema
 from dbtool.urls import DatabaseUrl
-
-
-def _ident(name: str) -> str:
-    return name if name.isidentifier() else '"' + name.replace('"', '""') + '"'
 
 
 def _literal(value: object) -> str:
@@ -82,6 +89,22 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         self.client = client or D1Client(url.host or "", url.database or "")
         self._history_ready = False
         self._seen: list[str] | None = None  # history names as this run last saw them
+        self.notes: list[str] = []
+
+    # -- databases --------------------------------------------------------------------
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        raise UsageError("dbtool does not create D1 databases",
+                         hint="create it with `wrangler d1 create NAME`, then use its id in the URL")
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        raise UsageError("dbtool does not delete D1 databases",
+                         hint="delete it with `wrangler d1 delete NAME`")
+
+    def own_objects(self) -> list[OwnObject]:
+        """D1 has no roles: nothing of dbtool's can be granted to anyone."""
+        return []
 
     # -- reading ------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -107,7 +130,7 @@ class D1RemoteEngine(D1RemoteHistoryOps):
         self._seen = [row.name for row in rows]
         return rows
 
-    def inspect(self, schemas: Sequence[str] = ()) -> Any:
+    def inspect(self, schemas: Sequence[str] = ()) -> Schema:
         """The schema model read over the API with the SQLite inspector's catalog queries."""
         from dbtool.inspect import inspect_sqlite
 

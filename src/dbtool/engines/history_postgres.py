@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dbtool import __version__
 from dbtool.engines.base import ApplyOutcome
@@ -25,13 +25,13 @@ from dbtool.engines.pg_own_tables import (
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_postgres
+from dbtool.quoting import quote_postgres as _ident
+
+if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject, PgConnection
 
 # Columns added to dbtool_migrations after its first release (NULL for older rows).
 ADDED_COLUMNS = ("body", "source")
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def log_ddl(schema: str) -> str:
@@ -52,7 +52,7 @@ def log_ddl(schema: str) -> str:
     )
 
 
-def history_columns(conn: Any, table: str) -> frozenset[str] | None:
+def history_columns(conn: PgConnection, table: str) -> frozenset[str] | None:
     """The history table's column names, None when it does not exist. One round trip
     answers both "create it?" and "upgrade it?", so an existing table costs no
     `CREATE ... IF NOT EXISTS` (two more round trips and a NOTICE)."""
@@ -66,7 +66,7 @@ def history_columns(conn: Any, table: str) -> frozenset[str] | None:
 class PostgresHistoryOps:
     """History writes for `PostgresEngine` (uses its connection, table and runner)."""
 
-    def _upgrade_history(self, conn: Any, present: frozenset[str]) -> None:
+    def _upgrade_history(self, conn: PgConnection, present: frozenset[str]) -> None:
         """ALTER an older history table. The caller read the columns first, so no lock is
         taken on a table that is already up to date (status readers must never wait).
         Nothing is remembered here: the ALTER is undone if the caller's transaction rolls
@@ -98,7 +98,7 @@ class PostgresHistoryOps:
 
         return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, {}) if names else {}
 
-    def own_objects(self) -> list[Any]:
+    def own_objects(self) -> list[OwnObject]:
         """dbtool's history schema and tables, with what PUBLIC and the API roles may do
         with them (for the security audit, SEC105). Never writes."""
         return own_objects(self.conn, self.schema, self.legacy)
@@ -149,7 +149,7 @@ class PostgresHistoryOps:
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
-    def _prepare(self) -> Any:
+    def _prepare(self) -> PgConnection:
         """The history and log tables, created or upgraded inside the caller's transaction.
         Every history write other than `apply` comes through here, so it also drops the
         engine's per-run cache of applied names (this write may change them)."""
@@ -169,7 +169,7 @@ class PostgresHistoryOps:
                   hint=f"dbtool keeps its audit trail in {LOG_TABLE}: rename or drop that table first")
         return conn
 
-    def _log(self, conn: Any, entries: Sequence[LogEntry]) -> None:
+    def _log(self, conn: PgConnection, entries: Sequence[LogEntry]) -> None:
         for e in entries:
             conn.execute(
                 f"INSERT INTO {_ident(self.schema)}.{LOG_TABLE} (action, name, old_checksum, "

@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from dbtool.errors import DbtoolError, ExitCode
+from dbtool.quoting import quote_sqlite
 
 WRANGLER_COLUMNS = ("id", "name", "applied_at")  # wrangler's d1_migrations
 SQLITE_SIDE_COLUMNS = ("name", "checksum")  # dbtool's side table on SQLite / D1
@@ -53,8 +54,7 @@ def ddl_columns(ddl: str | None) -> set[str] | None:
     try:
         conn.execute(ddl)
         name = conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'").fetchone()[0]
-        quoted = '"' + name.replace('"', '""') + '"'
-        return {row[1] for row in conn.execute(f"PRAGMA table_info({quoted})")}
+        return {row[1] for row in conn.execute(f"PRAGMA table_info({quote_sqlite(name)})")}
     except sqlite3.Error:
         return set()  # not a plain table we can read: treat as foreign
     finally:

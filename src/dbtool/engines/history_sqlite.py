@@ -25,6 +25,7 @@ from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry, current_u
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow, read_sqlite
 from dbtool.migrations.history import AppliedMigration
+from dbtool.quoting import quote_sqlite as ident
 
 # = dbtool.engines.sqlite.SIDE_TABLE; repeated here because sqlite.py imports this module.
 SIDE_TABLE = "dbtool_migrations"
@@ -47,10 +48,6 @@ LOG_DDL = (
     "  batch TEXT\n"
     ")"
 )
-
-
-def ident(name: str) -> str:
-    return name if name.isidentifier() else '"' + name.replace('"', '""') + '"'
 
 
 def literal(value: object) -> str:
@@ -154,7 +151,7 @@ class SqliteHistoryOps:
         return self._read(read, {})
 
     def _read(self, reader: Any, empty: Any) -> Any:
-        from dbtool.engines.sqlite_runner import SqliteRunner
+        from dbtool.inspect.sqlite_runner import SqliteRunner
 
         conn = self._conn or self._connect(create=False)
         if conn is None:

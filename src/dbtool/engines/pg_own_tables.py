@@ -23,10 +23,17 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from dbtool.errors import HistoryConflict
 from dbtool.migrations.audit import LOG_TABLE
+from dbtool.quoting import quote_postgres as ident
+
+if TYPE_CHECKING:
+    from psycopg import Connection
+    from psycopg.rows import TupleRow
+
+    PgConnection = Connection[TupleRow]  # what dbtool.engines.postgres.connect opens
 
 T = TypeVar("T")
 HISTORY_TABLE = "dbtool_migrations"
@@ -44,10 +51,6 @@ API_ROLES = ("anon", "authenticated")  # the roles Supabase/PostgREST serve requ
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"dbtool:public").digest()[:8], "big", signed=True)
 
 
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def qualified(schema: str, table: str) -> str:
     return f"{ident(schema)}.{table}"
 
@@ -59,14 +62,14 @@ def legacy_schema(schema: str) -> str | None:
 
 
 # -- privileges ---------------------------------------------------------------------
-def _revokees(conn: Any) -> str:
+def _revokees(conn: PgConnection) -> str:
     """PUBLIC and the API roles this cluster has (REVOKE fails on a role that does not exist)."""
     rows = conn.execute("SELECT rolname::text FROM pg_roles WHERE rolname = ANY(%s) ORDER BY 1",
                         (list(API_ROLES),)).fetchall()
     return ", ".join(["PUBLIC", *(ident(r[0]) for r in rows)])
 
 
-def ensure_schema(conn: Any, schema: str) -> None:
+def ensure_schema(conn: PgConnection, schema: str) -> None:
     """Create the history schema if it is missing, closed to PUBLIC and the API roles
     (default privileges ON SCHEMAS may have granted it to them). An existing schema is
     left as its owner set it; `audit` reports it when the API roles can use it (SEC105)."""
@@ -75,7 +78,7 @@ def ensure_schema(conn: Any, schema: str) -> None:
         conn.execute(f"REVOKE ALL ON SCHEMA {ident(schema)} FROM {_revokees(conn)}")
 
 
-def lock_down(conn: Any, tables: Sequence[str]) -> None:
+def lock_down(conn: PgConnection, tables: Sequence[str]) -> None:
     """Revoke every privilege on dbtool's tables (and their identity sequences) from PUBLIC
     and the API roles: Supabase's default privileges grant new tables to anon and
     authenticated. Runs inside the transaction that creates or moves the tables."""
@@ -88,7 +91,7 @@ def lock_down(conn: Any, tables: Sequence[str]) -> None:
 
 
 # -- the move from public -------------------------------------------------------------
-def relocate(conn: Any, schema: str, legacy: str | None) -> list[str]:
+def relocate(conn: PgConnection, schema: str, legacy: str | None) -> list[str]:
     """Inside the caller's transaction: move dbtool's tables from `legacy` into `schema`,
     rows and all, and lock them down. Returns the names moved (none: nothing to do).
     A table that exists in both places is a conflict for a person to resolve."""
@@ -117,7 +120,7 @@ def relocate(conn: Any, schema: str, legacy: str | None) -> list[str]:
     return moving
 
 
-def probe_legacy(conn: Any, legacy: str | None) -> bool:
+def probe_legacy(conn: PgConnection, legacy: str | None) -> bool:
     """One round trip: does the old place hold any of dbtool's tables?"""
     if legacy is None:
         return False
@@ -135,7 +138,7 @@ def candidates(schema: str, legacy: str | None, table: str) -> list[str | None]:
     return [qualified(schema, table), qualified(legacy, table) if legacy else None]
 
 
-def read_table(conn: Any, schema: str, legacy: str | None, table: str,
+def read_table(conn: PgConnection, schema: str, legacy: str | None, table: str,
                read: Callable[[str, frozenset[str]], T], missing: T) -> T:
     """`read(where, columns)` on dbtool's `table` wherever it is (`missing` when nowhere).
 
@@ -163,7 +166,7 @@ def read_table(conn: Any, schema: str, legacy: str | None, table: str,
 
 
 @contextmanager
-def _savepoint(conn: Any) -> Iterator[None]:
+def _savepoint(conn: PgConnection) -> Iterator[None]:
     from psycopg.pq import TransactionStatus
 
     if conn.info.transaction_status == TransactionStatus.INTRANS:
@@ -216,7 +219,7 @@ ORDER BY o.kind, o.schema, o.name, r.role
 """
 
 
-def own_objects(conn: Any, schema: str, legacy: str | None) -> list[OwnObject]:
+def own_objects(conn: PgConnection, schema: str, legacy: str | None) -> list[OwnObject]:
     """dbtool's schema and tables (in the history schema and the old place) with the
     privileges PUBLIC and the API roles hold on them: one catalog query."""
     rows = conn.execute(ACCESS, {"roles": list(API_ROLES), "tables": list(OWN_TABLES),

@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from dbtool import __version__, secrets
 from dbtool.engines.base import ApplyOutcome, Capabilities
@@ -38,13 +38,17 @@ from dbtool.faults import fault
 from dbtool.migrations.audit import LOG_TABLE, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
-from dbtool.urls import DatabaseUrl
+from dbtool.quoting import quote_postgres as _ident
+from dbtool.urls import DatabaseUrl, with_database
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from dbtool.engines.pg_own_tables import PgConnection
+    from dbtool.migrations.splitter import Statement
+    from dbtool.model import Schema
 
 __all__ = ["HISTORY_TABLE", "PostgresEngine", "connect", "connection_error", "history_ddl"]
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def history_ddl(schema: str) -> list[str]:
@@ -66,7 +70,7 @@ def history_ddl(schema: str) -> list[str]:
     ]
 
 
-def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> Any:
+def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> PgConnection:
     """Open a psycopg connection, turning driver failures into one-line errors."""
     import psycopg
 
@@ -117,7 +121,7 @@ def connection_error(url: DatabaseUrl, exc: BaseException) -> DbtoolError:
                             hint="check that the server is running and the host/port are right")
 
 
-def _status(conn: Any) -> str:
+def _status(conn: PgConnection) -> str:
     """The session's transaction status: IDLE, INTRANS, INERROR, ACTIVE or UNKNOWN."""
     return conn.info.transaction_status.name
 
@@ -136,14 +140,41 @@ class PostgresEngine(PostgresHistoryOps):
         self.legacy = legacy_schema(history_schema)  # where an earlier dbtool kept the tables
         self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
         self.lock_timeout = lock_timeout
-        self._conn: Any = None
-        self._locked_conn: Any = None  # the connection holding the advisory lock, if any
+        self._conn: PgConnection = None
+        self._locked_conn: PgConnection = None  # the connection holding the advisory lock, if any
         self._history_ready = False  # run cache: the history table is committed and up to date
         self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
         self._lock_key = LOCK_KEY  # one key per database: the same before and after the move
+        self.notes: list[str] = []
+
+    # -- databases --------------------------------------------------------------------
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """CREATE DATABASE over a connection to `admin` (default: the server's `postgres`
+        database), as dbmate's CreateDatabase does."""
+        admin = admin or with_database(url, "postgres")
+        conn = connect(admin)
+        try:
+            conn.execute(f"CREATE DATABASE {_ident(url.database or '')}")
+        except Exception as exc:
+            raise ConnectionFailed(f"cannot create database {url.database!r} on {admin.display}: "
+                                   f"{secrets.mask(str(exc).strip())}",
+                                   hint="the user in the URL needs the CREATEDB privilege") from exc
+        finally:
+            conn.close()
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """DROP DATABASE … WITH (FORCE): sessions still connected to it are ended."""
+        admin = admin or with_database(url, "postgres")
+        conn = connect(admin)
+        try:
+            conn.execute(f"DROP DATABASE IF EXISTS {_ident(url.database or '')} WITH (FORCE)")
+        finally:
+            conn.close()
 
     @property
-    def conn(self) -> Any:
+    def conn(self) -> PgConnection:
         if self._conn is None:
             self._conn = connect(self.url)
         return self._conn
@@ -175,7 +206,7 @@ class PostgresEngine(PostgresHistoryOps):
 
         return read_table(self.conn, self.schema, self.legacy, HISTORY_TABLE, read, [])
 
-    def inspect(self, schemas: Sequence[str] = ("public",)) -> Any:
+    def inspect(self, schemas: Sequence[str] = ("public",)) -> Schema:
         """The schema model of the service's schemas, dbtool's history table left out."""
         from dbtool.inspect import inspect_postgres
 
@@ -271,7 +302,7 @@ class PostgresEngine(PostgresHistoryOps):
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))
 
-    def _run_autocommit(self, conn: Any, migration: LoadedMigration) -> None:
+    def _run_autocommit(self, conn: PgConnection, migration: LoadedMigration) -> None:
         """A no-transaction file's statements; a transaction it opened and left open is
         rolled back (and reported), never committed together with dbtool's history row."""
         self._run(conn, migration, transactional=False)
@@ -286,16 +317,16 @@ class PostgresEngine(PostgresHistoryOps):
                      "or drop the directive and let dbtool run the file in one transaction")
 
     # -- the history check: per file without the lock, once per run with it ----------
-    def _cached(self, conn: Any) -> bool:
+    def _cached(self, conn: PgConnection) -> bool:
         """True when `conn` holds the advisory lock: other dbtool runs wait for it, so
         what this run reads of the history stays true until it writes."""
         return self._locked_conn is not None and self._locked_conn is conn and not conn.closed
 
-    def _known(self, conn: Any) -> bool:
+    def _known(self, conn: PgConnection) -> bool:
         """The run cache can answer "already applied?" without a round trip."""
         return self._cached(conn) and self._history_ready and self._applied is not None
 
-    def _already_applied(self, conn: Any, name: str) -> bool:
+    def _already_applied(self, conn: PgConnection, name: str) -> bool:
         """Inside the file's transaction: create or upgrade the history table if needed,
         then ask whether `name` is recorded. Without the lock another run may record
         it at any moment, so that path asks the server every time."""
@@ -308,7 +339,7 @@ class PostgresEngine(PostgresHistoryOps):
             self._applied = {r[0] for r in conn.execute(f"SELECT name FROM {self.table}")}
         return name in self._applied
 
-    def _committed(self, conn: Any, name: str | None) -> None:
+    def _committed(self, conn: PgConnection, name: str | None) -> None:
         """After a COMMIT: the history table is durable, and `name` (if any) recorded.
         Never called after a rollback, which also undid a CREATE or ALTER of the table."""
         if self._cached(conn):
@@ -321,7 +352,7 @@ class PostgresEngine(PostgresHistoryOps):
         self._history_ready = False
         self._applied = None
 
-    def _ensure_history(self, conn: Any) -> None:
+    def _ensure_history(self, conn: PgConnection) -> None:
         """Create the history table (closed to the API roles), move it from where an earlier
         dbtool kept it, or add the columns an older dbtool lacked."""
         present = history_columns(conn, self.table)
@@ -346,7 +377,7 @@ class PostgresEngine(PostgresHistoryOps):
               hint=f"rename that table (or keep dbtool's history elsewhere: history_schema = \"NAME\" "
                    f"for the service in dbtool.toml); dbtool never writes into another tool's {HISTORY_TABLE}")
 
-    def _check_legacy(self, conn: Any) -> None:
+    def _check_legacy(self, conn: PgConnection) -> None:
         """Tables where an earlier dbtool kept its history are moved into the history schema;
         one of another shape there is not dbtool's, and is never moved."""
         from dbtool.engines.history_shape import LOG_COLUMNS
@@ -372,11 +403,11 @@ class PostgresEngine(PostgresHistoryOps):
             with self.conn.transaction():
                 relocate(self.conn, self.schema, self.legacy)
 
-    def _is_recorded(self, conn: Any, name: str) -> bool:
+    def _is_recorded(self, conn: PgConnection, name: str) -> bool:
         """Whether `name` has a row; the caller has ensured the table exists."""
         return conn.execute(f"SELECT 1 FROM {self.table} WHERE name = %s", (name,)).fetchone() is not None
 
-    def _run(self, conn: Any, migration: LoadedMigration, *, transactional: bool = True) -> None:
+    def _run(self, conn: PgConnection, migration: LoadedMigration, *, transactional: bool = True) -> None:
         """The file's statements. In a transactional file each one must leave dbtool's
         transaction open: one that ended it (COMMIT, ROLLBACK, PREPARE TRANSACTION ...)
         is reported at once (lint's TX101 refuses such files before anything runs;
@@ -395,7 +426,7 @@ class PostgresEngine(PostgresHistoryOps):
             if transactional and _status(conn) != "INTRANS":
                 raise transaction_ended(migration, statement)
 
-    def _failure(self, migration: LoadedMigration, statement: Any, exc: Any, index: int,
+    def _failure(self, migration: LoadedMigration, statement: Statement, exc: psycopg.Error, index: int,
                  transactional: bool) -> MigrationFailed:
         message = secrets.mask((exc.diag.message_primary or str(exc)).strip())
         line, col = statement.line, statement.col
@@ -425,7 +456,7 @@ class PostgresEngine(PostgresHistoryOps):
             hint=f"statement: {first}; {tail}", rolled_back=transactional,
         )
 
-    def _record(self, conn: Any, migration: LoadedMigration, started: float) -> None:
+    def _record(self, conn: PgConnection, migration: LoadedMigration, started: float) -> None:
         conn.execute(
             f"INSERT INTO {self.table} (name, version, checksum, duration_ms, tool_version, body, "
             "source) VALUES (%s, %s, %s, %s, %s, %s, 'dbtool')",

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from dbtool import __version__
@@ -25,14 +25,24 @@ from dbtool.engines.history_sqlite import (
     history_sql,
     upgrade_side_table,
 )
-from dbtool.errors import ConnectionFailed, LockTimeout, MigrationFailed, SourceLocation, UrlError
+from dbtool.errors import (
+    ConnectionFailed,
+    LockTimeout,
+    MigrationFailed,
+    SourceLocation,
+    UrlError,
+    UsageError,
+)
 from dbtool.faults import fault
 from dbtool.migrations.audit import LOG_TABLE, current_user, limited
 from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.history import AppliedMigration
+from dbtool.quoting import quote_sqlite as _quote_ident
 from dbtool.urls import DatabaseUrl
 
 if TYPE_CHECKING:
+    from dbtool.engines.pg_own_tables import OwnObject
+    from dbtool.migrations.splitter import Statement
     from dbtool.model import Schema
 
 SIDE_TABLE = "dbtool_migrations"
@@ -66,10 +76,6 @@ SIDE_DDL = (
 )
 
 
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 class SqliteEngine(SqliteHistoryOps):
     def __init__(self, url: DatabaseUrl, capabilities: Capabilities, *,
                  history_table: str = "d1_migrations", history_schema: str = "main",
@@ -84,6 +90,30 @@ class SqliteEngine(SqliteHistoryOps):
         self._wal_eligible = False  # inside lock(), until the first commit
         self._restore_mode: str | None = None  # the journal mode to restore after the run
         self.notes: list[str] = []  # warnings for the run's report (e.g. journal mode left as WAL)
+
+    # -- databases ----------------------------------------------------------
+    @classmethod
+    def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """An empty SQLite file (its folder created); an existing file is an error."""
+        path = url.sqlite_path
+        if path.exists():
+            raise UsageError(f"{path} already exists", hint="choose a path that does not exist yet")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sqlite3.connect(path).close()
+
+    @classmethod
+    def drop_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
+        """The file and what SQLite and dbtool keep beside it (journal, WAL, run lock)."""
+        from dbtool.engines.run_lock import lock_path
+
+        path = url.sqlite_path
+        for leftover in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal", "-shm")),
+                         lock_path(path)):
+            leftover.unlink(missing_ok=True)
+
+    def own_objects(self) -> list[OwnObject]:
+        """SQLite has no roles: nothing of dbtool's can be granted to anyone."""
+        return []
 
     # -- connection ---------------------------------------------------------
     def exists(self) -> bool:
@@ -168,7 +198,8 @@ class SqliteEngine(SqliteHistoryOps):
 
     def inspect(self, schemas: Sequence[str] = ()) -> Schema:
         """The schema model of the database (history tables left out); empty if absent."""
-        from dbtool.inspect import SqliteRunner, inspect_sqlite
+        from dbtool.inspect import inspect_sqlite
+        from dbtool.inspect.sqlite_runner import SqliteRunner
 
         with self.read_view():
             if self._conn is None:
@@ -261,8 +292,7 @@ class SqliteEngine(SqliteHistoryOps):
     def _ensure_history(self, conn: sqlite3.Connection) -> None:
         if not self._history_ready:
             self._history_tables(conn)
-            conn.execute(wrangler_history_ddl(_quote_ident(self.table) if not self.table.isidentifier()
-                                              else self.table))
+            conn.execute(wrangler_history_ddl(_quote_ident(self.table)))
             conn.execute(SIDE_DDL)
             upgrade_side_table(conn)
 
@@ -414,7 +444,7 @@ class SqliteEngine(SqliteHistoryOps):
                                   hint="the script was rolled back", rolled_back=True) from exc
 
 
-def transaction_ended(migration: LoadedMigration, statement: Any) -> MigrationFailed:
+def transaction_ended(migration: LoadedMigration, statement: Statement) -> MigrationFailed:
     """A statement of a transactional file ended dbtool's transaction (COMMIT, ROLLBACK ...)."""
     return MigrationFailed(
         f"{migration.file.name}: this statement ended the transaction dbtool runs the file in",

@@ -4,8 +4,9 @@
 connection via `SqliteRunner`, wrangler's local file, the D1 REST API);
 `inspect_postgres` reads a psycopg connection. Every name is imported on first
 use, so that importing this package pulls in neither psycopg nor the other
-engine's inspector (nor `dbtool.engines`): a Postgres inspection loads only
-the model, the Postgres queries and builder, and nothing of SQLite's.
+engine's inspector: a Postgres inspection loads only the model, the Postgres
+queries and builder, and nothing of SQLite's. Nothing here imports
+`dbtool.engines`: the engines use the inspectors, never the reverse.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dbtool.engines.sqlite_runner import SqliteRunner
-
     from .postgres import inspect_postgres
     from .sqlite import QueryRunner, inspect_sqlite
+    from .sqlite_runner import SqliteRunner
 
 __all__ = ["QueryRunner", "SqliteRunner", "inspect_postgres", "inspect_sqlite"]
 
@@ -25,7 +25,7 @@ _HOMES = {
     "inspect_postgres": "dbtool.inspect.postgres",
     "inspect_sqlite": "dbtool.inspect.sqlite",
     "QueryRunner": "dbtool.inspect.sqlite",
-    "SqliteRunner": "dbtool.engines.sqlite_runner",
+    "SqliteRunner": "dbtool.inspect.sqlite_runner",
 }
 
 

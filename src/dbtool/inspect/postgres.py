@@ -46,6 +46,7 @@ from ..model import (
 from ..model import (
     Sequence as SequenceModel,
 )
+from ..quoting import quote_postgres
 from . import pg_queries as q
 from . import pg_uncompared
 from .exclude import excluder
@@ -67,7 +68,6 @@ _TRIGGER_TAIL = re.compile(r"\sEXECUTE\s+(?:FUNCTION|PROCEDURE)\s+(.*)$", re.S)
 _TRIGGER_WHEN = re.compile(r"\sWHEN\s+\((.*)\)\s+EXECUTE\s+(?:FUNCTION|PROCEDURE)\s", re.S)
 _CHECK_PREFIX = re.compile(r"^CHECK\s*")
 _CHECK_SUFFIX = re.compile(r"(\s+(NOT VALID|NO INHERIT))+\s*$")
-_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
 
 
 class _Runner:
@@ -132,10 +132,6 @@ def inspect_postgres(conn: psycopg.Connection[Any], schemas: Sequence[str] = ("p
         return _Builder(data, schemas[0], (*ALWAYS_EXCLUDED, *exclude), version).schema()
 
 
-def _quote_ident(name: str) -> str:
-    if _PLAIN_IDENT.fullmatch(name):
-        return name
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -145,7 +141,7 @@ def _pinned_settings(runner: _Runner, conn: Any, schema: str) -> Iterator[None]:
 
     ours = not conn.autocommit and conn.info.transaction_status == TransactionStatus.IDLE
     old = runner.rows(q.SETTINGS_GET)[0]
-    runner.rows(q.SETTINGS_SET, {"search_path": _quote_ident(schema), "jit": "off"})
+    runner.rows(q.SETTINGS_SET, {"search_path": quote_postgres(schema), "jit": "off"})
     try:
         yield
     finally:

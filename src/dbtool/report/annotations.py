@@ -69,12 +69,12 @@ def audit_annotations(results: Iterable[Any]) -> Iterator[Annotation]:
         lines = SnapshotLines(r.snapshot)
         yield from drift_annotations(r.service, r.snapshot, r.changes, lines=lines)
         for item in r.history:
-            yield _history(r.service, r.migrations, item["migration"], item["state"])
+            yield _history(r.service, r.migrations, item.migration, item.state.value)
         for f in r.security:
             yield Annotation("error", f.code, f"{r.service}: {f.object}: {f.message}", r.snapshot,
                              lines.finding(f.object), hint=f.hint)
         if r.not_compared:
-            kinds = ", ".join(f"{n['kind']} ({n['count']})" for n in r.not_compared)
+            kinds = ", ".join(f"{n.kind} ({n.count})" for n in r.not_compared)
             yield Annotation("notice", "not compared", f"{r.service}: the schema model does not "
                              f"hold these, so the audit did not compare them: {kinds}")
 

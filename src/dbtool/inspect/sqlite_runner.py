@@ -1,5 +1,6 @@
 """The query runner over a local sqlite3 connection, kept light on purpose:
-history reads use it on every `status`, and must not import the inspector."""
+history reads use it on every `status`, and must not import the inspector.
+(The engines build it around their connection; the inspector reads through it.)"""
 
 from __future__ import annotations
 
