@@ -100,6 +100,9 @@ def remember_url(text: str | None) -> None:
     # one); a password with a raw `?` has no `@` before it: then at the last `@` of all
     head = rest.split("?", 1)[0]
     at = head.rfind("@") if "@" in head else rest.rfind("@")
+    query, last = rest.find("?"), rest.rfind("@")
+    if 0 <= query < last and "=" not in rest[query:last]:  # `u:p@a?b@host`: no option before
+        at, head = last, rest[:last]  # that `@`, so the `?` and the `@`s are the password's
     if at > 0 and scheme_end >= 0 and not rest.startswith("/"):  # sqlite:///a:b@c.db: a path
         _user, colon, password = rest[:at].partition(":")
         remember(password if colon else None)

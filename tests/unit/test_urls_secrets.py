@@ -33,3 +33,17 @@ def test_sqlite_urls():
 def test_bad_urls(raw, fragment):
     with pytest.raises(UrlError, match=fragment):
         parse_url(raw)
+
+
+def test_a_password_holding_both_a_question_mark_and_an_at_sign_is_masked_whole():
+    """`u:a@b?c@host`: a `?` with no option before the last `@` belongs to the password
+    (found by tests/reliability/test_secrets_generated.py, seed 2216763383)."""
+    from dbtool import secrets
+
+    secret = "RojhS@iHD2iih%2F7PQRrx9?bkTphX"
+    url = f"d1-local://app:{secret}@[::1]:1/appdb?sslmode=bogus"
+    secrets.remember_url(url)
+    shown = secrets.mask(f"wrangler project app:{secret.split('?')[0]} does not exist; {url}")
+    for piece in ("RojhS", "iHD2iih", "7PQRrx9", "bkTphX"):
+        assert piece not in shown, shown
+    assert "[::1]:1/appdb" in shown and "sslmode=bogus" in shown
