@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dbtool.inspect.normalize import normalize_sql
+from dbtool.sql.normalize import normalize_sql
 
 CODES: dict[str, str] = {
     "SEC101": "table in an exposed schema without row-level security",
