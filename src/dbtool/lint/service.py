@@ -17,6 +17,7 @@ from dbtool.lint.config import LintConfig
 from dbtool.lint.engine import lint_files
 from dbtool.lint.report import LintReport
 from dbtool.migrations.files import discover
+from dbtool.sql.dialects import dialect_of
 
 
 def lint_service(service: Any, *, only: Iterable[Path] | None = None,
@@ -152,7 +153,7 @@ def _target_report(name: str, project: Any, dialect: str | None,
 
 def _service_report(service: Any, only: list[Path] | None, dialect: str | None,
                     changed_since: str | None) -> LintReport:
-    if dialect is not None and dialect != service.dialect:
+    if dialect is not None and dialect_of(dialect) is not dialect_of(service.dialect):
         raise UsageError(f"service {service.name} is {service.dialect}; --dialect {dialect} "
                          "applies only to paths outside the configured services",
                          hint="drop --dialect")
