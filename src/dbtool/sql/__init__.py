@@ -1,6 +1,6 @@
 """The SQL text layer: one lexer, one normaliser, one SQLite DDL parser, and statement facts.
 
-* `lexer` — SQLite's lexis (plus the Postgres spellings normalised expressions meet);
+* `lexer` — the one lexer: SQLite's lexis, and the Postgres spellings expressions carry;
 * `normalize` — canonical text of expressions, types and defaults, for the model and the differ;
 * `sqlite_ddl` — CREATE TABLE / INDEX / VIEW / TRIGGER as SQLite stores them;
 * `sqlite` — what one SQLite/D1 statement does, read from its tokens;
@@ -8,6 +8,6 @@
 * `facts` — the dialect-neutral facts both analyses report;
 * `dialects` — each dialect's differences, as data.
 
-Nothing here imports the rest of dbtool except `errors` and `d1.limits`; lint, reports,
-inspection, the differ and the planner import from here.
+Nothing here imports the rest of dbtool (tests/unit/test_sql_text.py checks it); lint,
+reports, inspection, the differ and the planner import from here. See docs/architecture.md.
 """

@@ -12,7 +12,7 @@ this says what its SQL *means*.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -56,20 +56,20 @@ class Dialect:
         return analyze
 
 
-_SQLITE_FAMILY = dict(syntax=Syntax.SQLITE, drop_deletes_rows=True, table_locks=False,
-                      alters_column_types=False, truncate=False, row_level_security=False,
-                      stored_functions=False, publications=False)
-DIALECTS: dict[str, Dialect] = {
-    "sqlite": Dialect("sqlite", "SQLite", enforces_foreign_keys=False,
-                      rejects_transaction_control=False, d1_rules=False, **_SQLITE_FAMILY),
-    "d1": Dialect("d1", "Cloudflare D1 (SQLite)", enforces_foreign_keys=True,
-                  rejects_transaction_control=True, d1_rules=True, **_SQLITE_FAMILY),
-    "postgres": Dialect("postgres", "PostgreSQL", Syntax.POSTGRES, enforces_foreign_keys=True,
-                        drop_deletes_rows=False, rejects_transaction_control=False,
-                        d1_rules=False, table_locks=True, alters_column_types=True,
-                        truncate=True, row_level_security=True, stored_functions=True,
-                        publications=True),
-}
+SQLITE = Dialect(
+    "sqlite", "SQLite", Syntax.SQLITE, enforces_foreign_keys=False, drop_deletes_rows=True,
+    rejects_transaction_control=False, d1_rules=False, table_locks=False,
+    alters_column_types=False, truncate=False, row_level_security=False, stored_functions=False,
+    publications=False)
+# D1 is SQLite that always enforces foreign keys, refuses transaction control and has rules
+# and limits of its own.
+D1 = replace(SQLITE, name="d1", label="Cloudflare D1 (SQLite)", enforces_foreign_keys=True,
+             rejects_transaction_control=True, d1_rules=True)
+POSTGRES = Dialect(
+    "postgres", "PostgreSQL", Syntax.POSTGRES, enforces_foreign_keys=True, drop_deletes_rows=False,
+    rejects_transaction_control=False, d1_rules=False, table_locks=True, alters_column_types=True,
+    truncate=True, row_level_security=True, stored_functions=True, publications=True)
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (SQLITE, D1, POSTGRES)}
 
 
 def dialect_of(name: str | Dialect) -> Dialect:

@@ -15,15 +15,14 @@ rule covers the dialects that accept them and a statement is never reported twic
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbtool.lint.context import StatementContext
 from dbtool.lint.framework import Finding, Rule, Severity, register
 from dbtool.lint.prefilters import TRANSACTION_CONTROL
 from dbtool.sql.dialects import Dialect
+from dbtool.sql.lexer import WORD, tokenize
 
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _SECOND = frozenset({"TRANSACTION", "WORK", "TO", "PREPARED", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
 
@@ -55,6 +54,6 @@ class TransactionControlInTransaction(Rule):
 
 def _shown(sql: str) -> str:
     """The statement's leading keywords as the message quotes them: `END TRANSACTION`."""
-    words = [w.upper() for w in re.findall(r"[A-Za-z_]+", _COMMENT.sub(" ", sql[:400]))[:2]]
+    words = [t.value for t in tokenize(sql[:400]) if t.kind == WORD][:2]
     return " ".join(words if len(words) > 1 and words[1] in _SECOND else words[:1])
 
