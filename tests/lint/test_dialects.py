@@ -4,7 +4,6 @@ from the `Dialect` data alone (dbtool.sql.dialects)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from dbtool.lint.config import LintConfig
@@ -49,7 +48,7 @@ def _lint(tmp_path: Path, dialect: object, *files: str):
 def test_a_new_dialect_is_data_and_the_rules_follow_its_capabilities(tmp_path: Path) -> None:
     """A SQLite flavour that always enforces foreign keys (as D1 does) but is not D1: the cascade
     is an error there, D1's own rules stay out, and transaction control is TX101."""
-    flavour = replace(DIALECTS["sqlite"], name="libsql", enforces_foreign_keys=True)
+    flavour = DIALECTS["sqlite"]._replace(name="libsql", enforces_foreign_keys=True)
     report = _lint(tmp_path / "a", flavour, CHILDREN, "DROP TABLE p;\nBEGIN;\n")
     found = {d.code: d for d in report.diagnostics}
     assert found["DL102"].severity is Severity.ERROR
@@ -60,8 +59,9 @@ def test_a_new_dialect_is_data_and_the_rules_follow_its_capabilities(tmp_path: P
 
 
 def test_a_dialect_without_capabilities_runs_only_the_neutral_rules(tmp_path: Path) -> None:
-    bare = replace(DIALECTS["postgres"], name="bare", table_locks=False, truncate=False,
-                   alters_column_types=False, row_level_security=False, stored_functions=False)
+    bare = DIALECTS["postgres"]._replace(name="bare", table_locks=False, truncate=False,
+                                         alters_column_types=False, row_level_security=False,
+                                         stored_functions=False)
     report = _lint(tmp_path, bare, "CREATE TABLE t (a int);",
                    "CREATE INDEX i ON t (a);\nTRUNCATE t;\nALTER TABLE t ALTER COLUMN a TYPE text;\n"
                    "DROP TABLE t;")

@@ -12,9 +12,8 @@ this says what its SQL *means*.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:  # pragma: no cover
     from dbtool.sql.facts import StatementFacts
@@ -27,8 +26,10 @@ class Syntax(StrEnum):
     POSTGRES = "postgres"
 
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(NamedTuple):
+    """One dialect, as data (a NamedTuple: immutable, and cheap to define at import — migrate's
+    D1 check pays every import)."""
+
     name: str  # as dbtool.toml spells it: sqlite | d1 | postgres
     label: str  # as reports name it
     syntax: Syntax  # the splitter's lexis and the statement analysis
@@ -63,8 +64,8 @@ SQLITE = Dialect(
     publications=False)
 # D1 is SQLite that always enforces foreign keys, refuses transaction control and has rules
 # and limits of its own.
-D1 = replace(SQLITE, name="d1", label="Cloudflare D1 (SQLite)", enforces_foreign_keys=True,
-             rejects_transaction_control=True, d1_rules=True)
+D1 = SQLITE._replace(name="d1", label="Cloudflare D1 (SQLite)", enforces_foreign_keys=True,
+                     rejects_transaction_control=True, d1_rules=True)
 POSTGRES = Dialect(
     "postgres", "PostgreSQL", Syntax.POSTGRES, enforces_foreign_keys=True, drop_deletes_rows=False,
     rejects_transaction_control=False, d1_rules=False, table_locks=True, alters_column_types=True,

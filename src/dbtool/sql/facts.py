@@ -6,17 +6,16 @@ records and the `StatementFacts` properties, so a rule such as "DROP TABLE of a 
 that existed before this file" is written once and never asks which dialect it is in
 (Atlas's analyzers work the same way: on what a change does, not on the driver's name).
 Names are as the dialect compares them: lower-cased on SQLite, schema-qualified on
-Postgres.
+Postgres. (The records are NamedTuples: cheap to define, and migrate's D1 check imports
+them on every run.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class EnumList:
+class EnumList(NamedTuple):
     """The string values of a `CHECK (col IN ('a', 'b'))`-style constraint."""
 
     table: str | None
@@ -25,8 +24,7 @@ class EnumList:
     offset: int  # within the statement's SQL
 
 
-@dataclass(frozen=True)
-class ForeignKey:
+class ForeignKey(NamedTuple):
     """A foreign key as declared: child columns -> parent table, with its ON DELETE action."""
 
     table: str  # the child (referencing) table
@@ -36,8 +34,7 @@ class ForeignKey:
     on_delete: str = "no action"  # cascade | set null | set default | restrict | no action
 
 
-@dataclass(frozen=True)
-class IntegerKey:
+class IntegerKey(NamedTuple):
     """An integer surrogate key: SQLite INTEGER ... AUTOINCREMENT or Postgres SERIAL/identity."""
 
     table: str
@@ -46,8 +43,7 @@ class IntegerKey:
     offset: int
 
 
-@dataclass(frozen=True)
-class DroppedTable:
+class DroppedTable(NamedTuple):
     """A table a DROP TABLE removes; `if_exists`: the statement says IF EXISTS."""
 
     table: str
@@ -55,8 +51,7 @@ class DroppedTable:
     if_exists: bool = False
 
 
-@dataclass(frozen=True)
-class Rename:
+class Rename(NamedTuple):
     """A table rename (`table` is the old name) or a column rename of `table`."""
 
     table: str
@@ -65,8 +60,7 @@ class Rename:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class RowWrite:
+class RowWrite(NamedTuple):
     """An INSERT (with the tables its SELECT reads), or an UPDATE/DELETE with the columns it sets."""
 
     table: str

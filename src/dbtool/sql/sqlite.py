@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import NamedTuple
 
 from dbtool.sql.facts import DroppedTable, EnumList, ForeignKey, IntegerKey, Rename, RowWrite
 from dbtool.sql.lexer import (
@@ -79,8 +80,7 @@ class Cursor:
         return self.tokens[self.pos :]
 
 
-@dataclass
-class QualifiedName:
+class QualifiedName(NamedTuple):
     """`[schema.]name` as read: lower-cased for comparing, and as written for showing."""
 
     schema: str | None = None
