@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .inspect.normalize import collapse_ws, normalize_sql
 from .model import (
     CheckConstraint,
     Column,
@@ -40,6 +39,7 @@ from .model import (
 from .model import (
     Sequence as SequenceModel,
 )
+from .sql.normalize import collapse_ws, normalize_sql
 
 
 class ChangeKind(enum.Enum):

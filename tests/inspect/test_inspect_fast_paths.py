@@ -20,7 +20,6 @@ import pytest
 
 from dbtool.inspect import inspect_postgres
 from dbtool.inspect.exclude import excluder, is_excluded
-from dbtool.inspect.normalize import _closing_paren, unwrap_parens
 from dbtool.inspect.pg_names import (
     NAMEDATALEN,
     _clip,
@@ -29,6 +28,7 @@ from dbtool.inspect.pg_names import (
     make_object_name,
 )
 from dbtool.model import CheckConstraint, ForeignKey, Index, IndexColumn, Table, UniqueConstraint
+from dbtool.sql.normalize import unwrap_parens
 
 # --- references: the implementations before the fast paths --------------------------
 
@@ -85,9 +85,22 @@ def ref_looks_generated(name: str, table: str, kind: str, columns: Sequence[str]
     return ref_is_choice(name, table, ref_column_addition(columns) or None, label)
 
 
+def ref_closing_paren(text: str) -> int:
+    """Index of the parenthesis that closes `text[0]`, skipping quoted text (or -1)."""
+    depth = 0
+    for m in re.finditer(r"'[^']*'|\"[^\"]*\"|[()]", text):
+        if m.group() == "(":
+            depth += 1
+        elif m.group() == ")":
+            depth -= 1
+            if depth == 0:
+                return m.start()
+    return -1
+
+
 def ref_unwrap_parens(text: str) -> str:
     text = text.strip()
-    while text.startswith("(") and _closing_paren(text) == len(text) - 1:
+    while text.startswith("(") and ref_closing_paren(text) == len(text) - 1:
         text = text[1:-1].strip()
     return text
 
@@ -193,7 +206,7 @@ def test_postgres_inspection_imports_nothing_of_sqlite() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(proc.stdout.split())
     assert "dbtool.inspect.postgres" in loaded
-    assert not loaded & {"dbtool.inspect.sqlite", "dbtool.inspect.sqlite_ddl", "dbtool.engines",
+    assert not loaded & {"dbtool.inspect.sqlite", "dbtool.sql.sqlite_ddl", "dbtool.engines",
                          "dbtool.migrations"}
 
 

@@ -11,7 +11,6 @@ import pytest
 
 from dbtool.diff import diff
 from dbtool.inspect import SqliteRunner, inspect_sqlite
-from dbtool.inspect.sqlite_ddl import parse_create_table
 from dbtool.model import (
     CheckConstraint,
     Column,
@@ -25,6 +24,7 @@ from dbtool.model import (
     UniqueConstraint,
     View,
 )
+from dbtool.sql.sqlite_ddl import parse_create_table
 
 RICH = """
 CREATE TABLE users (
@@ -236,11 +236,12 @@ def test_create_table_parser_respects_quotes_comments_and_nesting() -> None:
         "CONSTRAINT fk FOREIGN KEY (n) REFERENCES other (id) ON UPDATE CASCADE NOT DEFERRABLE, "
         "CONSTRAINT pk PRIMARY KEY ([we,ird]))"
     )
-    assert ddl.checks == [("c,1", "[we,ird] <> '),('"), ("pos", "n > (0)")]
+    assert [(c.name, c.expression) for c in ddl.checks] == [("c,1", "[we,ird] <> '),('"),
+                                                            ("pos", "n > (0)")]
     assert ddl.pk_name == "pk"
     assert [(f.columns, f.ref_table, f.name, f.deferrable) for f in ddl.foreign_keys] == [
         (("n",), "other", "fk", False)]
-    assert set(ddl.columns) == {"we,ird", "n"}
+    assert set(ddl.by_name) == {"we,ird", "n"}
 
 
 def test_alter_table_add_column_and_rename_are_read_back(tmp_path: Path) -> None:

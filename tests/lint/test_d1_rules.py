@@ -10,8 +10,8 @@ import pytest
 from dbtool.engines.base import CAPABILITIES
 from dbtool.errors import RuleViolation
 from dbtool.lint.framework import Severity
+from dbtool.lint.refusals import check_files, d1_violation
 from dbtool.migrations.files import discover, load
-from dbtool.rules import check_files, d1_violation
 from tests.lint.support import codes, lint, only
 
 TABLE = "CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT);\n"

@@ -10,7 +10,7 @@ from dbtool.config import load_project
 from dbtool.errors import ConfigError
 from dbtool.lint.framework import REGISTRY, Severity, all_rules
 from dbtool.lint.service import lint_service
-from dbtool.lint.sqlite_syntax import analyze
+from dbtool.sql.sqlite import analyze
 from tests.lint.support import codes, lint, only, write
 
 BASE = "CREATE TABLE t (id TEXT PRIMARY KEY, v TEXT);"

@@ -1,6 +1,6 @@
 """The rules migrate enforces: TX101's cases, and the screens that keep migrate fast.
 
-`dbtool.rules` screens pending statements with the rules' prefilters before it
+`dbtool.lint.refusals` screens pending statements with the rules' prefilters before it
 imports the lint framework; a screen that missed a statement a rule reports
 would let a refused file run, so these tests hold the screens to the rules.
 """
@@ -17,8 +17,9 @@ from dbtool.engines.base import CAPABILITIES
 from dbtool.errors import RuleViolation
 from dbtool.lint.config import LintConfig
 from dbtool.lint.framework import Scope, all_rules
+from dbtool.lint.refusals import ENGINE_SCREENS, SILENT_LOSS_SCREENS, check_files
 from dbtool.migrations.files import discover, load
-from dbtool.rules import ENGINE_SCREENS, SILENT_LOSS_SCREENS, check_files
+from dbtool.sql.dialects import DIALECTS
 from tests.lint.support import codes
 from tests.lint.support import lint as lint_with
 
@@ -30,7 +31,7 @@ def lint(tmp_path: Path, dialect: str, *files: str):
 
 def test_engine_screens_agree_with_the_rules() -> None:
     for dialect, screen in ENGINE_SCREENS.items():
-        rules = [r for r in all_rules().values() if r.engine and dialect in r.dialects]
+        rules = [r for r in all_rules().values() if r.engine and r.applies_to(DIALECTS[dialect])]
         assert rules, dialect
         if screen is not None:  # every engine rule of the dialect has exactly this prefilter
             assert all(r.scope is Scope.STATEMENT and r.prefilter is screen for r in rules), dialect
@@ -41,7 +42,7 @@ def test_engine_screens_agree_with_the_rules() -> None:
 
 def test_silent_loss_screens_agree_with_the_rules() -> None:
     for dialect in ("sqlite", "d1", "postgres"):
-        rules = [r for r in all_rules().values() if r.silent_loss and dialect in r.dialects]
+        rules = [r for r in all_rules().values() if r.silent_loss and r.applies_to(DIALECTS[dialect])]
         if not rules:
             assert dialect not in SILENT_LOSS_SCREENS
             continue
@@ -110,7 +111,9 @@ def test_a_run_without_suspects_never_imports_the_lint_framework(tmp_path: Path)
             f"sys.argv = ['dbtool', 'migrate', '--dir', {str(folder)!r}, '--url', "
             f"{'sqlite:///' + str(tmp_path / 'x.db')!r}]\n"
             "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
-            "loaded = [m for m in sys.modules if m.startswith(('dbtool.lint', 'pglast'))]\n"
+            "light = {'dbtool.lint', 'dbtool.lint.refusals', 'dbtool.lint.prefilters'}\n"
+            "loaded = [m for m in sys.modules if m.startswith(('dbtool.lint', 'dbtool.sql', 'pglast'))\n"
+            "          and m not in light]\n"
             "assert not loaded, loaded\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -38,6 +38,17 @@ def test_sqlite_statement_events(sql: str, expected: list[Event]) -> None:
 
 
 @pytest.mark.parametrize(("sql", "expected"), [
+    ("ALTER TABLE t ADD COLUMN [Note] TEXT", [Event("alter", "t", "add", ("Note",))]),
+    ("ALTER TABLE [Parent] RENAME TO [Child]", [Event("rename", "Parent", names=("Child",))]),
+    ("ALTER TABLE t DROP [x]", [Event("alter", "t", "drop", ("x",))]),
+    ("WITH old AS (SELECT id FROM t) DELETE FROM t WHERE id IN old", [Event("data", "t")]),
+])
+def test_sqlite_statements_are_read_with_sqlite_lexis(sql: str, expected: list[Event]) -> None:
+    """`[x]` is SQLite's quoted name (not a subscript), and a WITH clause leads to its verb."""
+    assert statement_events(sql, "d1") == expected
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
     ("CREATE TABLE public.Users (id int)", [Event("create", "users")]),
     ('CREATE TABLE public."Users" (id int)', [Event("create", "Users")]),
     ("CREATE TABLE storage.buckets (id text)", [Event("create", "storage.buckets")]),
@@ -65,6 +76,21 @@ def test_sqlite_statement_events(sql: str, expected: list[Event]) -> None:
     ("CREATE PUBLICATION p FOR TABLE a", [Event("publication", "p", "create", ("a",))]),
 ])
 def test_postgres_statement_events(sql: str, expected: list[Event]) -> None:
+    assert statement_events(sql, "postgres") == expected
+
+
+@pytest.mark.parametrize(("sql", "expected"), [
+    ("WITH c AS (SELECT 1) INSERT INTO public.t SELECT * FROM c", [Event("data", "t")]),
+    ("ALTER TABLE t VALIDATE CONSTRAINT t_fk", [Event("alter", "t", "constraint")]),
+    ("ALTER TABLE t SET SCHEMA archive", [Event("alter", "t", "options")]),
+    ("ALTER TABLE t RENAME CONSTRAINT a TO b", [Event("alter", "t", "constraint")]),
+    ('ALTER TABLE "T" RENAME COLUMN "A" TO b', [Event("alter", "T", "rename", ("A", "b"))]),
+    ("DROP POLICY p ON auth.users", [Event("alter", "auth.users", "policy")]),
+    ("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM anon", []),
+    ("CREATE TYPE pair AS (a int, b int)", [Event("type", "pair")]),
+    ("CREATE TABLEX u (a int)", []),  # the parser rejects it: no event is guessed
+])
+def test_postgres_statements_are_read_by_the_server_parser(sql: str, expected: list[Event]) -> None:
     assert statement_events(sql, "postgres") == expected
 
 

@@ -110,10 +110,10 @@ def _emit(reports: list, fmt: LintFormat, show_suppressed: bool, config: Path | 
 
 
 def _print_rules() -> None:
-    from dbtool.lint.framework import all_rules
+    from dbtool.lint.framework import all_rules, dialect_names
 
     for code, rule in all_rules().items():
-        flags = [rule.severity.value, ",".join(sorted(rule.dialects))]
+        flags = [rule.severity.value, ",".join(dialect_names(rule))]
         if rule.opt_in:
             flags.append("opt-in")
         if rule.engine:

@@ -135,7 +135,7 @@ def _plan(engine: Engine, target: ResolvedTarget, files: list[MigrationFile], op
     refuse_unadopted(engine, files, states, service.name)
     loaded = _load_all(_pending(states, opts), engine.capabilities.splitter, cache)
     _check_rules(engine.capabilities, loaded)
-    from dbtool.rules import check_data_loss
+    from dbtool.lint.refusals import check_data_loss
 
     warnings = check_data_loss(service, files, loaded, allow=opts.allow_data_loss)
     return _Plan(history, loaded, warnings)
@@ -193,7 +193,7 @@ def migrate(spec: TargetSpec, opts: MigrateOptions, listener: Listener | None = 
 
 def _check_rules(capabilities: Capabilities, loaded: list[LoadedMigration]) -> None:
     """Engine rules (D1's, for example) refuse a file before anything runs."""
-    from dbtool.rules import check_files
+    from dbtool.lint.refusals import check_files
 
     check_files(capabilities, loaded)
 

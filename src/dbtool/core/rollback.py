@@ -134,7 +134,7 @@ def lint_downs(run: Opened, history: list[AppliedMigration], downs: list[LoadedM
     from dbtool.lint.config import LintConfig
     from dbtool.lint.engine import lint_files
     from dbtool.lint.framework import Severity
-    from dbtool.rules import check_files
+    from dbtool.lint.refusals import check_files
 
     check_files(run.engine.capabilities, downs)  # D1's own rules, never silenced
     by_name = {f.name: f for f in run.files}

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from dbtool.inspect.normalize import normalize_sql
+from dbtool.sql.normalize import normalize_sql
 
 if TYPE_CHECKING:
     from dbtool.engines.pg_own_tables import OwnObject

@@ -47,10 +47,10 @@ from ..model import (
     Sequence as SequenceModel,
 )
 from ..quoting import quote_postgres
+from ..sql.normalize import clean_body, is_null_default, unwrap_parens
 from . import pg_queries as q
 from . import pg_uncompared
 from .exclude import excluder
-from .normalize import clean_body, is_null_default, unwrap_parens
 from .pg_names import looks_generated
 
 if TYPE_CHECKING:

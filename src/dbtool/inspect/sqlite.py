@@ -27,15 +27,15 @@ from ..model import (
     UniqueConstraint,
     View,
 )
-from .exclude import is_excluded
-from .normalize import normalize_default, normalize_sql, normalize_type
-from .sqlite_ddl import (
-    TableDDL,
+from ..sql.normalize import normalize_default, normalize_sql, normalize_type
+from ..sql.sqlite_ddl import (
+    TableDef,
     parse_create_index,
     parse_create_table,
     parse_create_trigger,
     parse_create_view,
 )
+from .exclude import is_excluded
 
 # Tables that are never part of a service's schema: the engine's, Cloudflare's,
 # wrangler's migration history and dbtool's own bookkeeping.
@@ -139,15 +139,15 @@ def _table(obj: dict[str, Any], col_rows: Rows, idx_rows: Rows, fk_rows: Rows,
         columns=tuple(_column(r, ddl) for r in col_rows if r["hidden"] != 1),
         primary_key=PrimaryKey(pk_cols, ddl.pk_name) if pk_cols else None,
         uniques=_uniques(idx_rows, ddl),
-        checks=tuple(CheckConstraint(expr, name) for name, expr in ddl.checks),
+        checks=tuple(CheckConstraint(check.expression, check.name) for check in ddl.checks),
         foreign_keys=_foreign_keys(fk_rows, ddl, pks),
         indexes=_indexes(idx_rows, index_sql, ddl),
         options=options,
     )
 
 
-def _column(row: dict[str, Any], ddl: TableDDL) -> Column:
-    extra = ddl.columns.get(row["name"].lower())
+def _column(row: dict[str, Any], ddl: TableDef) -> Column:
+    extra = ddl.by_name.get(row["name"].lower())
     generated = row["hidden"] in (2, 3)
     return Column(
         name=row["name"],
@@ -165,7 +165,7 @@ def _index_groups(idx_rows: Rows, origin: str) -> dict[str, Rows]:
     return _group([r for r in idx_rows if r["origin"] == origin], "idx")
 
 
-def _uniques(idx_rows: Rows, ddl: TableDDL) -> tuple[UniqueConstraint, ...]:
+def _uniques(idx_rows: Rows, ddl: TableDef) -> tuple[UniqueConstraint, ...]:
     out = []
     for rows in _index_groups(idx_rows, "u").values():
         cols = tuple(r["col"] for r in rows)
@@ -173,7 +173,7 @@ def _uniques(idx_rows: Rows, ddl: TableDDL) -> tuple[UniqueConstraint, ...]:
     return tuple(out)
 
 
-def _indexes(idx_rows: Rows, index_sql: dict[str, str | None], ddl: TableDDL) -> tuple[Index, ...]:
+def _indexes(idx_rows: Rows, index_sql: dict[str, str | None], ddl: TableDef) -> tuple[Index, ...]:
     out = []
     for name, rows in _index_groups(idx_rows, "c").items():
         terms, where = parse_create_index(index_sql.get(name))
@@ -182,14 +182,14 @@ def _indexes(idx_rows: Rows, index_sql: dict[str, str | None], ddl: TableDDL) ->
     return tuple(out)
 
 
-def _index_column(row: dict[str, Any], terms: list[Any], ddl: TableDDL) -> IndexColumn:
+def _index_column(row: dict[str, Any], terms: list[Any], ddl: TableDef) -> IndexColumn:
     seq = row["seqno"]
     if row["cid"] == -2:
         text = terms[seq].text if seq < len(terms) else "?"
         return IndexColumn(text, expression=True, descending=bool(row["is_desc"]),
                            collation=_collation(row["coll"], None))
     name = row["col"] if row["col"] is not None else "rowid"
-    column = ddl.columns.get(name.lower())
+    column = ddl.by_name.get(name.lower())
     return IndexColumn(name, descending=bool(row["is_desc"]),
                        collation=_collation(row["coll"], column.collation if column else None))
 
@@ -200,7 +200,7 @@ def _collation(coll: str | None, column_collation: str | None) -> str | None:
     return None if coll == (column_collation or "BINARY") else coll
 
 
-def _foreign_keys(fk_rows: Rows, ddl: TableDDL, pks: dict[str, tuple[str, ...]]) -> tuple[ForeignKey, ...]:
+def _foreign_keys(fk_rows: Rows, ddl: TableDef, pks: dict[str, tuple[str, ...]]) -> tuple[ForeignKey, ...]:
     parsed = {(tuple(c.lower() for c in f.columns), f.ref_table.lower()): f for f in ddl.foreign_keys}
     out = []
     for rows in _group(fk_rows, "id").values():

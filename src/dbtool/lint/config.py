@@ -20,6 +20,7 @@ from typing import Any
 
 from dbtool.errors import ConfigError, SourceLocation
 from dbtool.lint.framework import Rule, Severity, all_rules
+from dbtool.sql.dialects import Dialect
 
 _KEYS = {"enable", "disable", "severity", "exposed_schemas"}
 _LEVELS = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO, "off": None}
@@ -34,15 +35,15 @@ class LintConfig:
     severity: Mapping[str, Severity | None] = field(default_factory=dict)
     exposed_schemas: tuple[str, ...] = ("public",)
 
-    def runs(self, rule: Rule, dialect: str) -> bool:
+    def runs(self, rule: Rule, dialect: Dialect) -> bool:
         """Whether `rule` runs for `dialect` under this configuration."""
-        if dialect not in rule.dialects or rule.code in self.disable:
+        if not rule.applies_to(dialect) or rule.code in self.disable:
             return False
         if rule.opt_in and rule.code not in self.enable:
             return False
         return self.severity.get(rule.code, Severity.ERROR) is not None
 
-    def severity_of(self, rule: Rule, dialect: str, proposed: Severity | None = None) -> Severity:
+    def severity_of(self, rule: Rule, dialect: Dialect, proposed: Severity | None = None) -> Severity:
         """Configured severity, else the finding's own, else the rule's default for the dialect."""
         configured = self.severity.get(rule.code)
         return configured or proposed or rule.severity_for(dialect)
@@ -70,8 +71,8 @@ class LintConfig:
     def for_service(cls, service: Any) -> LintConfig:
         """The lint configuration of a configured service (dbtool.config.Service)."""
         where = f"[services.{service.name}.lint]"
-        schemas = tuple(service.schemas) if service.dialect == "postgres" else ("public",)
-        return cls.from_mapping(service.lint or {}, where=where, exposed_schemas=schemas)
+        return cls.from_mapping(service.lint or {}, where=where,
+                                exposed_schemas=tuple(service.schemas))
 
     @classmethod
     def everything(cls) -> LintConfig:

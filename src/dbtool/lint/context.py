@@ -14,9 +14,8 @@ from typing import Any
 
 from dbtool.errors import MigrationFileError
 from dbtool.lint.framework import StatementRef
-from dbtool.lint.pg_syntax import PgStatement, qualname, walk
-from dbtool.lint.pgast import ast
-from dbtool.lint.sqlite_syntax import SqliteStatement
+from dbtool.sql.dialects import Dialect
+from dbtool.sql.facts import StatementFacts
 
 
 @dataclass
@@ -27,7 +26,7 @@ class LintFile:
     name: str
     text: str = ""
     statements: tuple = ()  # tuple[Statement, ...]
-    analyses: list[Any] = field(default_factory=list)  # SqliteStatement | PgStatement
+    analyses: list[Any] = field(default_factory=list)  # StatementFacts (None: not analysed)
     directives: frozenset[str] = frozenset()
     error: MigrationFileError | None = None
     selected: bool = True  # reported on (False: replayed for context only)
@@ -78,6 +77,9 @@ class NullSchema:
     def column_type(self, table: str, column: str) -> Any:
         return None
 
+    def proves_absent(self, table: str) -> bool:
+        return False
+
     def foreign_keys(self) -> list:
         return []
 
@@ -95,7 +97,7 @@ class NullSchema:
 class StatementContext:
     """The statement being checked and everything around it."""
 
-    dialect: str
+    dialect: Dialect
     file: LintFile
     file_index: int
     index: int
@@ -109,15 +111,13 @@ class StatementContext:
 
     @property
     def analysis(self) -> Any:
+        """The statement's facts (`StatementFacts`, what most rules read): a SqliteStatement
+        for SQLite-syntax dialects, a PgStatement (with pglast's AST) for Postgres."""
         return self.file.analyses[self.index]
 
-    @property
-    def sqlite(self) -> SqliteStatement:
-        return self.file.analyses[self.index]
-
-    @property
-    def pg(self) -> PgStatement:
-        return self.file.analyses[self.index]
+    # The same object, named for the rules that apply to one syntax only: `sqlite` is a
+    # SqliteStatement (D1xx), `pg` a PgStatement (PG1xx). Not annotated: no dataclass fields.
+    sqlite = pg = analysis
 
     @property
     def ref(self) -> StatementRef:
@@ -132,7 +132,7 @@ class StatementContext:
 class FileContext:
     """A whole file, after its statements were checked (file-scope rules)."""
 
-    dialect: str
+    dialect: Dialect
     file: LintFile
     file_index: int
     state: FileState
@@ -143,88 +143,38 @@ class FileContext:
 class ServiceContext:
     """Every file of the service, with the schema after the last one (service-scope rules)."""
 
-    dialect: str
+    dialect: Dialect
     files: list[LintFile]
     schema: Any
     options: Any
 
 
-def observe(state: FileState, analysis: Any) -> None:
+def observe(state: FileState, facts: StatementFacts | None) -> None:
     """Record what a statement did, after the rules have looked at it."""
-    if isinstance(analysis, SqliteStatement):
-        _observe_sqlite(state, analysis)
-    elif isinstance(analysis, PgStatement) and analysis.node is not None:
-        _observe_pg(state, analysis.node)
+    if facts is None:  # not analysed (migrate's screened check)
+        return
+    for table in facts.created_tables:
+        state.created.add(table)
+        state.dropped.discard(table)
+    for dropped in facts.dropped_tables:
+        state.dropped.add(dropped.table)
+        state.created.discard(dropped.table)
+    if (insert := facts.insert) is not None:
+        state.copied.update(insert.sources)
+        if insert.table:
+            state.written.add(insert.table)
+    for table, column in facts.added_columns:
+        state.added_columns.setdefault(table, set()).add(column)
+    for rename in facts.renamed_tables:
+        if rename.old in state.created:
+            state.created.discard(rename.old)
+            state.created.add(rename.new)
+    if (foreign_keys := facts.foreign_keys_setting) is not None:
+        state.foreign_keys_off = not foreign_keys
+    if (lock_timeout := facts.lock_timeout_setting) is not None:
+        state.lock_timeout = lock_timeout
 
 
-def _created(state: FileState, name: str) -> None:
-    state.created.add(name)
-    state.dropped.discard(name)
-
-
-def _renamed(state: FileState, old: str, new: str) -> None:
-    if old in state.created:
-        state.created.discard(old)
-        state.created.add(new)
-
-
-def _observe_sqlite(state: FileState, facts: SqliteStatement) -> None:
-    if facts.kind in ("create_table", "create_virtual_table") and facts.name:
-        _created(state, facts.name)
-    elif facts.kind == "drop" and facts.object_type == "TABLE" and facts.name:
-        state.dropped.add(facts.name)
-        state.created.discard(facts.name)
-    elif facts.kind == "insert":
-        state.copied.update(facts.sources)
-        if facts.name:
-            state.written.add(facts.name)
-    elif facts.alter == "add_column" and facts.name and facts.new_name:
-        state.added_columns.setdefault(facts.name, set()).add(facts.new_name)
-    elif facts.alter == "rename_table" and facts.name and facts.new_name:
-        _renamed(state, facts.name, facts.new_name)
-    elif facts.kind == "pragma" and facts.pragma_name == "foreign_keys":
-        state.foreign_keys_off = facts.pragma_value in ("off", "0", "false", "no")
-
-
-def _observe_pg(state: FileState, node: Any) -> None:
-    if isinstance(node, ast.CreateStmt):
-        _created(state, qualname(node.relation))
-    elif isinstance(node, ast.CreateTableAsStmt):
-        _created(state, qualname(node.into.rel))
-    elif isinstance(node, ast.AlterTableStmt):
-        table = qualname(node.relation)
-        for cmd in node.cmds or ():
-            if cmd.subtype.name == "AT_AddColumn" and isinstance(cmd.def_, ast.ColumnDef):
-                state.added_columns.setdefault(table, set()).add(cmd.def_.colname)
-    elif isinstance(node, ast.RenameStmt) and node.renameType.name == "OBJECT_TABLE":
-        old = qualname(node.relation)
-        _renamed(state, old, f"{old.split('.', 1)[0]}.{node.newname}")
-    elif isinstance(node, ast.DropStmt) and node.removeType.name == "OBJECT_TABLE":
-        for names in node.objects or ():
-            parts = [n.sval for n in names if isinstance(n, ast.String)]
-            state.dropped.add(".".join(parts if len(parts) > 1 else ["public", *parts]))
-    elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
-        state.lock_timeout = _timeout_value(node) not in ("0", "")
-    elif isinstance(node, ast.InsertStmt):
-        state.written.add(qualname(node.relation))
-        if node.selectStmt is not None:
-            state.copied.update(qualname(n) for n in walk(node.selectStmt) if isinstance(n, ast.RangeVar))
-
-
-def _timeout_value(node: Any) -> str:
-    """The value of `SET lock_timeout = ...` as text ('' for DEFAULT/RESET)."""
-    if node.kind.name != "VAR_SET_VALUE" or not node.args:
-        return ""
-    value = node.args[0].val
-    return str(getattr(value, "sval", None) or getattr(value, "ival", ""))
-
-
-def creates_anywhere(analyses: list[Any]) -> set[str]:
+def creates_anywhere(analyses: list[StatementFacts | None]) -> set[str]:
     """Every table name a file creates, wherever in the file (for look-ahead questions)."""
-    names: set[str] = set()
-    for analysis in analyses:
-        if isinstance(analysis, SqliteStatement) and analysis.kind == "create_table" and analysis.name:
-            names.add(analysis.name)
-        elif isinstance(analysis, PgStatement) and isinstance(analysis.node, ast.CreateStmt):
-            names.add(qualname(analysis.node.relation))
-    return names
+    return {table for facts in analyses if facts is not None for table in facts.created_tables}

@@ -33,26 +33,15 @@ from dbtool.lint.sqlite_schema import SYNTAX_MARKERS
 from dbtool.lint.suppress import Ignore, directive_lines, parse_ignores
 from dbtool.migrations.files import MigrationFile, decode, directives
 from dbtool.migrations.splitter import scan
+from dbtool.sql.dialects import Dialect, Syntax, dialect_of
 
 
-def analyze_statement(sql: str, dialect: str) -> Any:
-    """The dialect's analysis of one statement (tokens for SQLite/D1, pglast for Postgres)."""
-    if dialect == "postgres":
-        from dbtool.lint.pg_syntax import parse
-
-        return parse(sql)
-    from dbtool.lint.sqlite_syntax import analyze
-
-    return analyze(sql)
-
-
-def load_file(file: MigrationFile, dialect: str, *, selected: bool = True) -> LintFile:
+def load_file(file: MigrationFile, dialect: Dialect, *, selected: bool = True) -> LintFile:
     """Decode, read directives and split one file; failures are kept, not raised."""
     lint_file = LintFile(file.path, file.name, selected=selected)
     try:
         lint_file.text = decode(file)
-        splitter = "postgres" if dialect == "postgres" else "sqlite"
-        parsed = scan(lint_file.text, splitter, file.path)
+        parsed = scan(lint_file.text, dialect.syntax, file.path)
         lint_file.statements = tuple(parsed.statements)
         try:
             lint_file.directives = directives(file, lint_file.text, parsed)
@@ -61,13 +50,15 @@ def load_file(file: MigrationFile, dialect: str, *, selected: bool = True) -> Li
     except MigrationFileError as exc:
         lint_file.error = exc
         return lint_file
-    lint_file.analyses = [analyze_statement(s.sql, dialect) for s in lint_file.statements]
+    analyze = dialect.analyzer()
+    lint_file.analyses = [analyze(s.sql) for s in lint_file.statements]
     return lint_file
 
 
-def new_schema(dialect: str) -> Any:
-    """The schema tracker of a dialect: a scratch SQLite database, or the Postgres model."""
-    if dialect == "postgres":
+def new_schema(dialect: Dialect) -> Any:
+    """The schema before each statement: SQLite-syntax files are replayed on a scratch
+    SQLite database (SQLite answers exactly); Postgres files fold into a model."""
+    if dialect.syntax is Syntax.POSTGRES:
         from dbtool.lint.pg_schema import PgSchema
 
         return PgSchema()
@@ -80,7 +71,7 @@ def new_schema(dialect: str) -> Any:
 class _Run:
     """One lint run over one file set."""
 
-    dialect: str
+    dialect: Dialect
     config: LintConfig
     rules: list[Rule]
     files: list[LintFile]
@@ -100,53 +91,58 @@ class _Run:
             self.raw.append((rule, finding if finding.at or ref is None else replace(finding, at=ref)))
 
 
-def active_rules(dialect: str, config: LintConfig, *, only: Iterable[str] | None = None) -> list[Rule]:
+def active_rules(dialect: Dialect, config: LintConfig, *,
+                 only: Iterable[str] | None = None) -> list[Rule]:
     """Instances of every rule that runs for `dialect` under `config`."""
     wanted = set(only) if only is not None else None
     return [cls() for code, cls in all_rules().items()
             if (wanted is None or code in wanted) and config.runs(cls(), dialect)]
 
 
-def lint_files(files: Sequence[MigrationFile], dialect: str, config: LintConfig | None = None, *,
+def lint_files(files: Sequence[MigrationFile], dialect: str | Dialect,
+               config: LintConfig | None = None, *,
                selected: Iterable[str] | None = None, name: str = "",
                codes: Iterable[str] | None = None) -> LintReport:
     """Lint `files` (one service's, in order); report on `selected` names (default: all),
     with the rules `codes` (default: every rule `config` runs)."""
     config = config or LintConfig()
+    target = dialect_of(dialect)
     chosen = None if selected is None else set(selected)
-    loaded = [load_file(f, dialect, selected=chosen is None or f.name in chosen) for f in files]
-    with new_schema(dialect) as schema:
-        run = _Run(dialect, config, active_rules(dialect, config, only=codes), loaded, schema)
+    loaded = [load_file(f, target, selected=chosen is None or f.name in chosen) for f in files]
+    with new_schema(target) as schema:
+        run = _Run(target, config, active_rules(target, config, only=codes), loaded, schema)
         for index, lint_file in enumerate(loaded):
             _lint_file(run, index, lint_file)
-        service = ServiceContext(dialect, loaded, schema, config)
+        service = ServiceContext(target, loaded, schema, config)
         for rule in run.scoped(Scope.SERVICE):
             run.add(rule, rule.check(service), None)
     reported = tuple(f.path for f in loaded if f.selected)
     shown = {str(p) for p in reported}
     diagnostics = [d for d in resolve(run) if str(d.location.path) in shown]
-    return LintReport(name, dialect, reported, tuple(diagnostics))
+    return LintReport(name, target.name, reported, tuple(diagnostics))
 
 
-def lint_loaded(loaded: Sequence[Any], dialect: str, codes: Iterable[str]) -> list[Diagnostic]:
+def lint_loaded(loaded: Sequence[Any], dialect: str | Dialect,
+                codes: Iterable[str]) -> list[Diagnostic]:
     """Run the rules `codes` over already-split migrations, without a schema (migrate's check).
 
     When every rule has a prefilter, only the statements one of them may report on are
     analysed (on Postgres a pglast parse each); the others stay unanalysed (None).
     """
+    target = dialect_of(dialect)
     config = LintConfig(enable=frozenset(codes))
-    rules = active_rules(dialect, config, only=codes)
+    rules = active_rules(target, config, only=codes)
     screened = all(r.scope is Scope.STATEMENT and r.prefilter is not None for r in rules)
+    analyze = target.analyzer()
 
     def analyses(statements: Sequence[Any]) -> list[Any]:
-        return [analyze_statement(s.sql, dialect)
-                if not screened or any(r.may_report(s.sql) for r in rules) else None
+        return [analyze(s.sql) if not screened or any(r.may_report(s.sql) for r in rules) else None
                 for s in statements]
 
     files = [LintFile(m.file.path, m.file.name, m.text, tuple(m.statements),
                       analyses(m.statements), m.directives)
              for m in loaded]
-    run = _Run(dialect, config, rules, files, NullSchema())
+    run = _Run(target, config, rules, files, NullSchema())
     for index, lint_file in enumerate(files):
         _lint_file(run, index, lint_file)
     return [d for d in resolve(run, suppress=False)]
@@ -181,7 +177,7 @@ def _file_error(error: MigrationFileError, path: Path) -> Finding:
 def _parse_problems(ctx: StatementContext, replay_error: str | None) -> list[Finding]:
     """A statement the dialect's parser rejects (pglast; SQLite's own parser on replay)."""
     analysis = ctx.analysis
-    if getattr(analysis, "error", None):
+    if analysis is not None and analysis.error:
         return [Finding(f"PostgreSQL's parser rejects this statement: {analysis.error}",
                         offset=analysis.error_offset)]
     if replay_error and any(marker in replay_error for marker in SYNTAX_MARKERS):

@@ -1,8 +1,9 @@
 """The lint framework: severities, diagnostics, the Rule base class and the registry.
 
 A rule is a small analyzer in the style of Atlas's analyzers and squawk's
-rules: a stable code, a name, a default severity, the dialects it applies to,
-and a `check(ctx)` that yields findings. The engine (`dbtool.lint.engine`)
+rules: a stable code, a name, a default severity, the dialect capabilities it
+depends on (`applies_to`, never a dialect's name), and a `check(ctx)` that
+yields findings over the statement's dialect-neutral facts. The engine (`dbtool.lint.engine`)
 turns findings into located `Diagnostic`s, applies the per-service severity
 configuration and the inline `-- dbtool:lint-ignore CODE reason` comments.
 Codes never change meaning once released: tools and suppressions refer to them.
@@ -18,11 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from dbtool.errors import SourceLocation
-
-ALL_DIALECTS = frozenset({"sqlite", "d1", "postgres"})
-SQLITE_DIALECTS = frozenset({"sqlite", "d1"})
-POSTGRES = frozenset({"postgres"})
-D1 = frozenset({"d1"})
+from dbtool.sql.dialects import DIALECTS, Dialect
 
 
 class Severity(StrEnum):
@@ -129,8 +126,10 @@ class Rule:
     `prefilter` (statement rules): a pattern that every statement the rule can
     report on matches at its start (`Statement.sql` starts at the first token);
     other statements are not shown to the rule, and `migrate` skips the lint
-    framework entirely when no pending statement matches (see dbtool.rules).
+    framework entirely when no pending statement matches (see dbtool.lint.refusals).
     `opt_in` rules (conventions) run only where dbtool.toml enables them.
+    `applies_to` says which dialects the rule means something for, by what it
+    depends on (a capability of `dbtool.sql.dialects.Dialect`); every dialect by default.
     """
 
     code: ClassVar[str]
@@ -138,8 +137,6 @@ class Rule:
     summary: ClassVar[str]  # one line: what the rule catches
     help: ClassVar[str]  # the safe alternative
     severity: ClassVar[Severity] = Severity.WARNING
-    dialect_severity: ClassVar[dict[str, Severity]] = {}
-    dialects: ClassVar[frozenset[str]] = ALL_DIALECTS
     scope: ClassVar[Scope] = Scope.STATEMENT
     opt_in: ClassVar[bool] = False
     engine: ClassVar[bool] = False
@@ -147,8 +144,14 @@ class Rule:
     silent_loss: ClassVar[bool] = False
     prefilter: ClassVar[re.Pattern[str] | None] = None
 
-    def severity_for(self, dialect: str) -> Severity:
-        return self.dialect_severity.get(dialect, self.severity)
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        """Whether the rule means anything for `dialect` (asked of capabilities, not names)."""
+        return True
+
+    def severity_for(self, dialect: Dialect) -> Severity:
+        """The default severity where `dialect`'s behaviour makes the finding more or less severe."""
+        return self.severity
 
     def check(self, ctx: Any) -> Iterable[Finding]:
         """Yield findings for the statement, file or service in `ctx`."""
@@ -168,6 +171,11 @@ def register(cls: type[Rule]) -> type[Rule]:
         raise ValueError(f"duplicate lint rule code {cls.code}")
     REGISTRY[cls.code] = cls
     return cls
+
+
+def dialect_names(rule: type[Rule] | Rule) -> list[str]:
+    """The names of the dialects `rule` applies to, sorted (for listings and SARIF tags)."""
+    return sorted(name for name, dialect in DIALECTS.items() if rule.applies_to(dialect))
 
 
 def all_rules() -> dict[str, type[Rule]]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from dbtool import __version__
-from dbtool.lint.framework import Diagnostic, Severity, all_rules, display_path
+from dbtool.lint.framework import Diagnostic, Severity, all_rules, dialect_names, display_path
 from dbtool.lint.report import LintReport
 
 JSON_VERSION = 1
@@ -104,7 +104,7 @@ def _sarif_rule(rule: Any) -> dict[str, Any]:
                  "markdown": f"**{rule.code} {rule.name}**: {rule.help} (see docs/lint.md)"},
         "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity],
                                  "enabled": not rule.opt_in},
-        "properties": {"tags": [rule.code.rstrip("0123456789"), *sorted(rule.dialects)]},
+        "properties": {"tags": [rule.code.rstrip("0123456789"), *dialect_names(rule)]},
     }
 
 

@@ -13,16 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbtool.lint.facts import ForeignKey
-from dbtool.lint.pg_syntax import (
+from dbtool.sql.facts import ForeignKey
+from dbtool.sql.postgres import (
     DEFAULT_SCHEMA,
+    ConstrType,
     PgStatement,
+    ast,
     column_defs,
+    dotted,
     foreign_keys,
     qualname,
     type_name,
 )
-from dbtool.lint.pgast import ConstrType, ast
 
 _INDEXED = (ConstrType.CONSTR_PRIMARY, ConstrType.CONSTR_UNIQUE)
 
@@ -51,8 +53,10 @@ class PgSchema:
     def __exit__(self, *exc: object) -> None:
         return None
 
-    def apply(self, statement: PgStatement, ref: object) -> str | None:
+    def apply(self, statement: PgStatement | None, ref: object) -> str | None:
         """Fold one statement into the model (never fails: unknown shapes are ignored)."""
+        if statement is None:
+            return None
         node = statement.node
         handler = _HANDLERS.get(type(node))
         if handler is not None:
@@ -63,6 +67,10 @@ class PgSchema:
 
     def has_table(self, name: str) -> bool:
         return name in self.tables
+
+    def proves_absent(self, table: str) -> bool:
+        """Never: the model holds only what the migrations created, not tables made elsewhere."""
+        return False
 
     def columns(self, table: str) -> list[str] | None:
         found = self.tables.get(table)
@@ -147,8 +155,7 @@ class PgSchema:
     def _drop(self, node: Any, ref: object) -> None:
         kind = node.removeType.name
         for names in node.objects or ():
-            parts = [n.sval for n in names if isinstance(n, ast.String)]
-            name = ".".join(parts if len(parts) > 1 else [DEFAULT_SCHEMA, *parts])
+            name = dotted(names)
             if kind == "OBJECT_TABLE":
                 self.tables.pop(name, None)
             elif kind == "OBJECT_INDEX":

@@ -20,8 +20,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-from dbtool.lint.facts import ForeignKey
-from dbtool.lint.sqlite_syntax import SqliteStatement
+from dbtool.sql.facts import ForeignKey
+from dbtool.sql.sqlite import SqliteStatement
 
 _NOT_REPLAYED = frozenset({"pragma", "transaction", "attach", "detach", "vacuum"})
 SYNTAX_MARKERS = ("syntax error", "incomplete input", "unrecognized token")
@@ -50,9 +50,9 @@ class SqliteReplay:
         self.conn.close()
         self._dir.cleanup()
 
-    def apply(self, facts: SqliteStatement, ref: object) -> str | None:
+    def apply(self, facts: SqliteStatement | None, ref: object) -> str | None:
         """Run one statement; returns SQLite's error message if it failed (nothing changes then)."""
-        if facts.kind in _NOT_REPLAYED or not facts.tokens:
+        if facts is None or facts.kind in _NOT_REPLAYED or not facts.tokens:
             return None
         try:
             self.conn.execute(facts.sql)
@@ -80,6 +80,10 @@ class SqliteReplay:
 
     def has_table(self, name: str) -> bool:
         return name.lower() in self.tables()
+
+    def proves_absent(self, table: str) -> bool:
+        """Replay is exact: a table it does not have does not exist before the statement."""
+        return not self.has_table(table)
 
     def columns(self, table: str) -> list[str] | None:
         rows = self.conn.execute("SELECT lower(name) FROM pragma_table_xinfo(?)", (table,)).fetchall()

@@ -46,7 +46,7 @@ _UNSUPPORTED_COLUMN = {"identity", "generated", "generated_stored", "collation"}
 
 def pg_type(spelling: str) -> tuple[str, tuple[int, ...]] | None:
     """A type as lint's type rules read it (pglast's parse), or None if it does not parse."""
-    from dbtool.lint.pg_syntax import column_defs, parse, type_name
+    from dbtool.sql.postgres import column_defs, parse, type_name
 
     statement = parse(f"CREATE TABLE t (c {spelling})")
     columns = column_defs(statement.node) if statement.node is not None else []

@@ -15,22 +15,25 @@ from dataclasses import replace
 from typing import Any
 
 from dbtool.errors import UsageError
-from dbtool.inspect.normalize import tokenize, unquote
 from dbtool.model import ForeignKey, Index, IndexColumn, Schema, Table, Trigger
 from dbtool.plan.ops import Op, RenameColumn, RenameTable
 from dbtool.plan.types import Rename
+from dbtool.sql.lexer import tokenize
 
 
 def rename_identifier(sql: str | None, old: str, new: str) -> str | None:
     """`sql` with every identifier token spelling `old` (any case, quoted or not) as `new`."""
     if sql is None:
         return None
-    out = []
+    out, pos = [], 0
     for token in tokenize(sql):
-        if token.kind in ("word", "ident") and unquote(token.text).casefold() == old.casefold():
+        out.append(sql[pos:token.start])  # the whitespace and comments before it, verbatim
+        pos = token.end
+        if token.is_name and token.unquoted.casefold() == old.casefold():
             out.append(new if token.kind == "word" else '"' + new.replace('"', '""') + '"')
         else:
             out.append(token.text)
+    out.append(sql[pos:])
     return "".join(out)
 
 
@@ -39,8 +42,7 @@ def mentions(sql: str | None, names: set[str]) -> bool:
     if not sql:
         return False
     folded = {n.casefold() for n in names}
-    return any(t.kind in ("word", "ident") and unquote(t.text).casefold() in folded
-               for t in tokenize(sql))
+    return any(t.is_name and t.unquoted.casefold() in folded for t in tokenize(sql))
 
 
 def apply_renames(current: Schema, desired: Schema, renames: tuple[Rename, ...]

@@ -284,7 +284,7 @@ class D1Planner(SqlitePlanner):
     dialect = "d1"
 
     def __init__(self, *args, **kwargs) -> None:
-        from dbtool.rules import MAX_STATEMENTS
+        from dbtool.d1.limits import MAX_STATEMENTS
 
         super().__init__(*args, **kwargs)
         self.max_statements = MAX_STATEMENTS

@@ -1,6 +1,6 @@
 """A migration file's statements -> what it creates and alters (pure).
 
-Events from `statements.statement_events` are folded per file into a
+Events from `statements.events_reader` are folded per file into a
 `MigrationContents`: tables created, tables altered (with the columns added,
 dropped, renamed or changed), dropped, renamed, tables whose rows change, and
 the functions, views, types, extensions and publications it defines. Two
@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from dbtool.report.statements import Event, statement_events
+from dbtool.report.statements import Event, events_reader
 
 _COLUMN_DETAILS = ("add", "drop", "rename", "change")
 
@@ -101,8 +101,9 @@ class _Fold:
 def analyse(sqls: Iterable[str], dialect: str) -> MigrationContents:
     """Contents of one file from its statements' SQL, in file order."""
     fold = _Fold()
+    read = events_reader(dialect)
     for sql in sqls:
-        for event in statement_events(sql, dialect):
+        for event in read(sql):
             fold.count += 1
             _add(fold, event)
     for rename in list(fold.renames):

@@ -15,10 +15,10 @@ from typing import Any
 from dbtool.errors import UsageError
 from dbtool.model import Schema, Table
 from dbtool.report.contents import MigrationContents, summary
+from dbtool.sql.dialects import DIALECTS
 
 Path_ = tuple[str, ...]
 MIGRATION_STATES = ("applied", "pending", "modified", "missing", "out-of-order")
-DIALECT_LABELS = {"d1": "Cloudflare D1 (SQLite)", "sqlite": "SQLite", "postgres": "PostgreSQL"}
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,30 @@ class IntrospectionReport:
 
     @property
     def dialect_label(self) -> str:
-        return DIALECT_LABELS.get(self.dialect, self.dialect)
+        known = DIALECTS.get(self.dialect)
+        return known.label if known is not None else self.dialect
+
+    # Sections a renderer shows because the schema holds such objects: every table of a
+    # dialect with row-level security has a state (enabled or not) and grants; a dialect
+    # with functions or publications can hold none, which the section then says. A schema
+    # of another dialect shows them only if it does hold some.
+
+    @property
+    def has_security(self) -> bool:
+        """Row-level security state, policies and grants of the tables."""
+        known = DIALECTS.get(self.dialect)
+        return (known is not None and known.row_level_security) or any(
+            t.rls_enabled or t.policies or t.grants for t in self.schema.tables)
+
+    @property
+    def has_functions(self) -> bool:
+        known = DIALECTS.get(self.dialect)
+        return (known is not None and known.stored_functions) or bool(self.schema.functions)
+
+    @property
+    def has_publications(self) -> bool:
+        known = DIALECTS.get(self.dialect)
+        return (known is not None and known.publications) or bool(self.schema.publications)
 
     def note(self, *path: str) -> Mapping[str, Any]:
         """The annotations (purpose, registry, notes) of the object at `path`."""

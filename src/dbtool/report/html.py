@@ -98,7 +98,7 @@ def _extras(report: IntrospectionReport, t: Table) -> str:
               for f in t.foreign_keys if f.not_valid]
     items += [f"trigger <code>{_e(tr.name)}</code>: {_e(tr.timing)} {_e(' OR '.join(tr.events))}"
               for tr in report.schema.triggers if tr.table == t.key]
-    if report.dialect == "postgres":
+    if report.has_security:
         items.append(f"row-level security {'enabled' if t.rls_enabled else '<b>disabled</b>'}")
         items += [f"policy <code>{_e(p.name)}</code> {_e(p.command)} to {_e(', '.join(p.roles))}"
                   for p in t.policies]

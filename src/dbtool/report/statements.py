@@ -1,26 +1,24 @@
-"""One migration statement -> the schema events it causes (pure, token based).
+"""One migration statement -> the schema events it causes (pure).
 
 The "Migrations (in order)" table of a schema document says what each file
 creates and alters. Typing that by hand is how such documents go stale, so it
-is derived from the statements themselves: the splitter cuts a file, and this
-small recogniser reads the leading keywords of each statement with the
-inspector's tokenizer. It only needs the object names, never full parsing, so
-unknown statements simply produce no event.
+is derived from the statements themselves: the splitter cuts a file, the
+dialect's analysis reads each statement (SQLite: `dbtool.sql.sqlite` over the
+one lexer; Postgres: pglast, the server's own parser), and this module turns
+what the analysis found into events. Statements that change no object, or
+that the parser rejects, produce no event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from dbtool.inspect.normalize import Token, significant, split_top_level, tokenize, unquote
-
-# Words allowed between CREATE and the object type keyword.
-_CREATE_MODIFIERS = frozenset({"OR", "REPLACE", "TEMP", "TEMPORARY", "UNLOGGED", "GLOBAL",
-                               "LOCAL", "VIRTUAL", "UNIQUE", "CONSTRAINT", "MATERIALIZED",
-                               "RECURSIVE", "TRUSTED", "PROCEDURAL"})
-_ADD_CONSTRAINT = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN", "EXCLUDE"})
-_DEFAULT_SCHEMAS = {"postgres": "public", "sqlite": "main", "d1": "main"}
+from dbtool.sql.dialects import Syntax, dialect_of
+from dbtool.sql.postgres import PgStatement, ast
+from dbtool.sql.sqlite import SqliteStatement
 
 
 @dataclass(frozen=True)
@@ -37,247 +35,225 @@ class Event:
     names: tuple[str, ...] = ()
 
 
-class _Reader:
-    """A cursor over a statement's significant tokens."""
-
-    def __init__(self, tokens: Sequence[Token], dialect: str) -> None:
-        self.tokens = list(tokens)
-        self.i = 0
-        self.fold = dialect == "postgres"  # Postgres folds unquoted names to lower case
-        self.default_schema = _DEFAULT_SCHEMAS.get(dialect, "public")
-
-    def peek(self, offset: int = 0) -> str:
-        j = self.i + offset
-        if j >= len(self.tokens):
-            return ""
-        tok = self.tokens[j]
-        return tok.text.upper() if tok.kind == "word" else ""
-
-    def accept(self, *words: str) -> bool:
-        """Consume the words in sequence if they are next; else consume nothing."""
-        if all(self.peek(k) == w for k, w in enumerate(words)):
-            self.i += len(words)
-            return True
-        return False
-
-    def skip_words(self, words: frozenset[str]) -> None:
-        while self.peek() in words and self.peek():
-            self.i += 1
-
-    def if_exists(self) -> None:
-        if not self.accept("IF", "NOT", "EXISTS"):
-            self.accept("IF", "EXISTS")
-
-    def name(self) -> str:
-        """A possibly qualified object name; the default schema is left out."""
-        parts: list[str] = []
-        while self.i < len(self.tokens) and self.tokens[self.i].kind in ("word", "ident"):
-            tok = self.tokens[self.i]
-            text = unquote(tok.text) if tok.kind == "ident" else tok.text
-            parts.append(text.lower() if self.fold and tok.kind == "word" else text)
-            self.i += 1
-            if self.i < len(self.tokens) and self.tokens[self.i].kind == "dot":
-                self.i += 1
-                continue
-            break
-        if len(parts) > 1 and parts[0].lower() == self.default_schema:
-            parts = parts[1:]
-        return ".".join(parts)
-
-    def names(self) -> list[str]:
-        """A comma-separated list of names (DROP TABLE a, b; ADD TABLE a, b)."""
-        found = [self.name()]
-        while self.i < len(self.tokens) and self.tokens[self.i].kind == "comma":
-            self.i += 1
-            found.append(self.name())
-        return [n for n in found if n]
-
-    def find_word(self, word: str) -> bool:
-        """Move just past the next top-level `word`; False (and stay) if there is none."""
-        depth = 0
-        for j in range(self.i, len(self.tokens)):
-            tok = self.tokens[j]
-            depth += tok.kind == "lparen"
-            depth -= tok.kind == "rparen"
-            if depth == 0 and tok.kind == "word" and tok.text.upper() == word:
-                self.i = j + 1
-                return True
-        return False
-
-    def rest(self) -> list[Token]:
-        return self.tokens[self.i:]
-
-
 def statement_events(sql: str, dialect: str) -> list[Event]:
     """The events of one statement (empty for statements that change no object)."""
-    reader = _Reader(significant(tokenize(sql)), dialect)
-    first = reader.peek()
-    reader.i = 1
-    handler = _HANDLERS.get(first)
-    return handler(reader) if handler else []
+    return events_reader(dialect)(sql)
 
 
-def _create(r: _Reader) -> list[Event]:
-    r.skip_words(_CREATE_MODIFIERS)
-    kind = r.peek()
-    r.i += 1
-    if kind == "TABLE":
-        r.if_exists()
-        return [Event("create", r.name())]
-    if kind == "INDEX":
-        return _on_table(r, "index")
-    if kind == "TRIGGER":
-        return _on_table(r, "trigger")
-    if kind == "POLICY":
-        return _on_table(r, "policy")
-    simple = {"FUNCTION": "function", "PROCEDURE": "function", "VIEW": "view", "TYPE": "type",
-              "EXTENSION": "extension"}
-    if kind in simple:
-        r.if_exists()
-        return [Event(simple[kind], r.name())]
-    if kind == "PUBLICATION":
-        name = r.name()
-        tables = r.names() if r.accept("FOR", "TABLE") else []
-        return [Event("publication", name, "create", tuple(tables))]
+@cache
+def events_reader(dialect: str) -> Callable[[str], list[Event]]:
+    """sql -> events for `dialect` (its analysis, then this module's reading of it)."""
+    target = dialect_of(dialect)
+    analyze = target.analyzer()
+    read = _READERS[target.syntax]
+    return lambda sql: read(analyze(sql))
+
+
+# -- SQLite: from the statement recogniser's facts -----------------------------------------
+
+_SQLITE_ON_TABLE = {"create_index": "index", "create_trigger": "trigger"}
+_SQLITE_DATA = frozenset({"insert", "update", "delete"})
+
+
+def _sqlite_events(s: SqliteStatement) -> list[Event]:
+    if s.kind in ("create_table", "create_virtual_table"):
+        return [Event("create", s.spelled_name)]
+    if s.kind in _SQLITE_ON_TABLE:
+        return [Event("alter", s.spelled_on, _SQLITE_ON_TABLE[s.kind])] if s.spelled_on else []
+    if s.kind == "create_view":
+        return [Event("view", s.spelled_name)]
+    if s.kind == "alter_table":
+        return [_sqlite_alter(s)]
+    if s.kind == "drop" and s.object_type == "TABLE":
+        return [Event("drop", s.spelled_name)] if s.spelled_name else []
+    if s.kind in _SQLITE_DATA:
+        return [Event("data", s.spelled_name)] if s.spelled_name else []
     return []
 
 
-def _on_table(r: _Reader, detail: str) -> list[Event]:
-    """CREATE INDEX / TRIGGER / POLICY … ON table: an alter of that table."""
-    if not r.find_word("ON"):
+def _sqlite_alter(s: SqliteStatement) -> Event:
+    table = s.spelled_name
+    if s.alter == "rename_table":
+        return Event("rename", table, names=(s.spelled_new,))
+    if s.alter == "rename_column":
+        return Event("alter", table, "rename", (s.spelled_old, s.spelled_new))
+    if s.alter == "add_column":
+        return Event("alter", table, "add", (s.spelled_new,))
+    if s.alter == "drop_column":
+        return Event("alter", table, "drop", (s.spelled_old,))
+    return Event("alter", table, "options")
+
+
+# -- Postgres: from pglast's AST ----------------------------------------------------------
+
+_DEFAULT_SCHEMA = "public"
+# ALTER TABLE ... ALTER [COLUMN] c ... commands (pglast's AlterTableType names).
+_COLUMN_CHANGES = frozenset(["AT_ColumnDefault", "AT_CookedColumnDefault", "AT_DropNotNull", "AT_SetNotNull", "AT_SetExpression", "AT_DropExpression", "AT_CheckNotNull", "AT_SetStatistics", "AT_SetOptions", "AT_ResetOptions", "AT_SetStorage", "AT_SetCompression", "AT_AlterColumnType", "AT_AlterColumnGenericOptions", "AT_AddIdentity", "AT_SetIdentity", "AT_DropIdentity"])
+_CONSTRAINT_KINDS = {"CONSTR_FOREIGN": "foreign key", "CONSTR_PRIMARY": "primary key",
+                     "CONSTR_UNIQUE": "unique", "CONSTR_CHECK": "check"}
+_PUBLICATION_ACTIONS = {"AP_AddObjects": "add", "AP_DropObjects": "drop", "AP_SetObjects": "set"}
+
+
+def _shown(parts: Sequence[str]) -> str:
+    """A qualified name as a schema document shows it: the default schema left out."""
+    if len(parts) > 1 and parts[0].lower() == _DEFAULT_SCHEMA:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _relation(rv: Any) -> str:
+    return _shown([p for p in (rv.catalogname, rv.schemaname, rv.relname) if p])
+
+
+def _names(names: Any) -> str:
+    return _shown([n.sval for n in names or () if isinstance(n, ast.String)])
+
+
+def _postgres_events(s: PgStatement) -> list[Event]:
+    node = s.node
+    handler = _pg_handlers().get(type(node)) if node is not None else None
+    return handler(node) if handler is not None else []
+
+
+def _create_table_as(node: Any) -> list[Event]:
+    name = _relation(node.into.rel)
+    if node.objtype.name == "OBJECT_MATVIEW":
+        return [Event("view", name)]
+    return [Event("create", name)] if node.objtype.name == "OBJECT_TABLE" else []
+
+
+def _define(node: Any) -> list[Event]:
+    return [Event("type", _names(node.defnames))] if node.kind.name == "OBJECT_TYPE" else []
+
+
+def _publication(node: Any, operation: str) -> list[Event]:
+    tables = tuple(_relation(o.pubtable.relation) for o in node.pubobjects or ()
+                   if o.pubtable is not None)
+    return [Event("publication", node.pubname, operation, tables)]
+
+
+def _alter_publication(node: Any) -> list[Event]:
+    if node.options and not node.pubobjects:
+        return _publication(node, "set")  # SET (publish = ...)
+    return _publication(node, _PUBLICATION_ACTIONS.get(node.action.name, "set"))
+
+
+def _alter_table(node: Any) -> list[Event]:
+    if node.objtype.name != "OBJECT_TABLE":
         return []
-    r.accept("ONLY")
-    table = r.name()
-    return [Event("alter", table, detail)] if table else []
+    table = _relation(node.relation)
+    return [_table_command(table, cmd) for cmd in node.cmds or ()]
 
 
-def _alter(r: _Reader) -> list[Event]:
-    if r.accept("PUBLICATION"):
-        name = r.name()
-        op = r.peek().lower()
-        r.i += 1
-        r.accept("TABLE")
-        return [Event("publication", name, op, tuple(r.names()))]
-    if r.accept("POLICY"):
-        return _on_table(r, "policy")
-    if not r.accept("TABLE"):
-        return []
-    r.if_exists()
-    r.accept("ONLY")
-    table = r.name()
-    return [e for action in split_top_level(r.rest()) if (e := _table_action(table, action, r))]
-
-
-def _table_action(table: str, tokens: list[Token], parent: _Reader) -> Event | None:
+def _table_command(table: str, cmd: Any) -> Event:
     """One ALTER TABLE action (Postgres allows several, comma-separated)."""
-    r = _Reader(tokens, "postgres" if parent.fold else "sqlite")
-    r.default_schema = parent.default_schema
-    if r.accept("RENAME", "TO"):
-        return Event("rename", table, names=(r.name(),))
-    if r.accept("RENAME"):
-        if r.accept("CONSTRAINT"):
-            return Event("alter", table, "constraint")
-        r.accept("COLUMN")
-        old = r.name()
-        r.accept("TO")
-        return Event("alter", table, "rename", (old, r.name()))
-    if r.accept("ADD"):
-        if r.peek() in _ADD_CONSTRAINT:
-            return Event("alter", table, _constraint_kind(r))
-        r.accept("COLUMN")
-        r.if_exists()
-        return Event("alter", table, "add", (r.name(),))
-    if r.accept("DROP"):
-        if r.accept("CONSTRAINT"):
-            return Event("alter", table, "constraint")
-        r.accept("COLUMN")
-        r.if_exists()
-        return Event("alter", table, "drop", (r.name(),))
-    if r.accept("ALTER"):
-        r.accept("COLUMN")
-        return Event("alter", table, "change", (r.name(),))
-    return Event("alter", table, _table_option(r))
+    subtype = cmd.subtype.name
+    if subtype == "AT_AddColumn":
+        return Event("alter", table, "add", (cmd.def_.colname,))
+    if subtype == "AT_DropColumn":
+        return Event("alter", table, "drop", (cmd.name,))
+    if subtype in _COLUMN_CHANGES:
+        return Event("alter", table, "change", (cmd.name,))
+    if subtype == "AT_AddConstraint":
+        kind = _CONSTRAINT_KINDS.get(cmd.def_.contype.name, "constraint")
+        return Event("alter", table, kind)
+    if subtype in ("AT_DropConstraint", "AT_AlterConstraint", "AT_ValidateConstraint"):
+        return Event("alter", table, "constraint")
+    if subtype.endswith("RowSecurity"):
+        return Event("alter", table, "RLS")
+    if "Trig" in subtype:
+        return Event("alter", table, "trigger")
+    if subtype in ("AT_ReplicaIdentity", "AT_EnableReplicaRule"):
+        return Event("alter", table, "replica identity")
+    return Event("alter", table, "options")
 
 
-def _words(r: _Reader) -> set[str]:
-    return {t.text.upper() for t in r.tokens if t.kind == "word"}
-
-
-def _constraint_kind(r: _Reader) -> str:
-    words = _words(r)
-    for word, kind in (("FOREIGN", "foreign key"), ("REFERENCES", "foreign key"),
-                       ("PRIMARY", "primary key"), ("UNIQUE", "unique"), ("CHECK", "check")):
-        if word in words:
-            return kind
-    return "constraint"
-
-
-def _table_option(r: _Reader) -> str:
-    words = _words(r)
-    if "SECURITY" in words:
-        return "RLS"
-    if "TRIGGER" in words:
-        return "trigger"
-    if "REPLICA" in words:
-        return "replica identity"
-    return "options"
-
-
-def _drop(r: _Reader) -> list[Event]:
-    if r.accept("TABLE"):
-        r.if_exists()
-        return [Event("drop", name) for name in r.names()]
-    if r.peek() in ("TRIGGER", "POLICY"):
-        detail = r.peek().lower()
-        r.i += 1
-        return _on_table(r, detail)
-    return []
-
-
-def _comment(r: _Reader) -> list[Event]:
-    if not r.accept("ON"):
+def _rename(node: Any) -> list[Event]:
+    relation_type = node.relationType.name
+    kind = node.renameType.name
+    if node.relation is None:
         return []
-    if r.accept("TABLE"):
-        return [Event("alter", r.name(), "comment")]
-    if r.accept("COLUMN"):
-        qualified = r.name()
-        table = qualified.rpartition(".")[0]
-        return [Event("alter", table, "comment")] if table else []
+    table = _relation(node.relation)
+    if kind == "OBJECT_TABLE":
+        return [Event("rename", table, names=(node.newname,))]
+    if kind == "OBJECT_COLUMN" and relation_type == "OBJECT_TABLE":
+        return [Event("alter", table, "rename", (node.subname, node.newname))]
+    if kind == "OBJECT_TABCONSTRAINT":
+        return [Event("alter", table, "constraint")]
     return []
 
 
-def _grant(r: _Reader) -> list[Event]:
+def _set_schema(node: Any) -> list[Event]:
+    if node.objectType.name != "OBJECT_TABLE" or node.relation is None:
+        return []
+    return [Event("alter", _relation(node.relation), "options")]
+
+
+def _drop(node: Any) -> list[Event]:
+    kind = node.removeType.name
+    if kind == "OBJECT_TABLE":
+        return [Event("drop", _names(parts)) for parts in node.objects or ()]
+    if kind in ("OBJECT_TRIGGER", "OBJECT_POLICY"):  # objects: (schema?, table, name)
+        detail = "trigger" if kind == "OBJECT_TRIGGER" else "policy"
+        return [Event("alter", _names(parts[:-1]), detail) for parts in node.objects or ()
+                if len(parts) > 1]
+    return []
+
+
+def _comment(node: Any) -> list[Event]:
+    kind = node.objtype.name
+    if kind == "OBJECT_TABLE":
+        return [Event("alter", _names(node.object), "comment")]
+    if kind == "OBJECT_COLUMN" and len(node.object or ()) > 1:
+        return [Event("alter", _names(node.object[:-1]), "comment")]
+    return []
+
+
+def _grant(node: Any) -> list[Event]:
     """GRANT / REVOKE … ON [TABLE] a, b: a privilege change on tables."""
-    if not r.find_word("ON"):
+    if node.targtype.name != "ACL_TARGET_OBJECT" or node.objtype.name != "OBJECT_TABLE":
         return []
-    if r.peek() in ("FUNCTION", "FUNCTIONS", "SCHEMA", "SEQUENCE", "SEQUENCES", "ALL",
-                    "DATABASE", "TYPE", "PROCEDURE", "ROUTINE", "LANGUAGE"):
-        return []
-    r.accept("TABLE")
-    return [Event("alter", name, "grant") for name in r.names()]
+    return [Event("alter", _relation(rv), "grant") for rv in node.objects or ()]
 
 
-def _insert(r: _Reader) -> list[Event]:
-    r.skip_words(frozenset({"OR", "REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK"}))
-    r.accept("INTO")
-    return [Event("data", name)] if (name := r.name()) else []
+def _data(node: Any) -> list[Event]:
+    return [Event("data", _relation(node.relation))]
 
 
-def _update(r: _Reader) -> list[Event]:
-    r.skip_words(frozenset({"OR", "REPLACE", "IGNORE", "ABORT", "FAIL", "ROLLBACK", "ONLY"}))
-    return [Event("data", name)] if (name := r.name()) else []
+@cache
+def _pg_handlers() -> dict[type, Callable[[Any], list[Event]]]:
+    """Node class -> reader; built on first use so that importing this module stays light."""
+    return {
+        ast.CreateStmt: lambda n: [Event("create", _relation(n.relation))],
+        ast.CreateTableAsStmt: _create_table_as,
+        ast.ViewStmt: lambda n: [Event("view", _relation(n.view))],
+        ast.IndexStmt: lambda n: [Event("alter", _relation(n.relation), "index")],
+        ast.CreateTrigStmt: lambda n: [Event("alter", _relation(n.relation), "trigger")],
+        ast.CreatePolicyStmt: lambda n: [Event("alter", _relation(n.table), "policy")],
+        ast.AlterPolicyStmt: lambda n: [Event("alter", _relation(n.table), "policy")],
+        ast.CreateFunctionStmt: lambda n: [Event("function", _names(n.funcname))],
+        ast.CreateEnumStmt: lambda n: [Event("type", _names(n.typeName))],
+        ast.CreateRangeStmt: lambda n: [Event("type", _names(n.typeName))],
+        ast.CompositeTypeStmt: lambda n: [Event("type", _relation(n.typevar))],
+        ast.DefineStmt: _define,
+        ast.CreateExtensionStmt: lambda n: [Event("extension", n.extname)],
+        ast.CreatePublicationStmt: lambda n: _publication(n, "create"),
+        ast.AlterPublicationStmt: _alter_publication,
+        ast.AlterTableStmt: _alter_table,
+        ast.RenameStmt: _rename,
+        ast.AlterObjectSchemaStmt: _set_schema,
+        ast.DropStmt: _drop,
+        ast.CommentStmt: _comment,
+        ast.GrantStmt: _grant,
+        ast.InsertStmt: _data,
+        ast.UpdateStmt: _data,
+        ast.DeleteStmt: _data,
+    }
 
 
-def _delete(r: _Reader) -> list[Event]:
-    r.accept("FROM")
-    r.accept("ONLY")
-    return [Event("data", name)] if (name := r.name()) else []
-
-
-_HANDLERS = {
-    "CREATE": _create, "ALTER": _alter, "DROP": _drop, "COMMENT": _comment,
-    "GRANT": _grant, "REVOKE": _grant, "INSERT": _insert, "REPLACE": _insert,
-    "UPDATE": _update, "DELETE": _delete,
+_READERS: dict[Syntax, Callable[[Any], list[Event]]] = {
+    Syntax.SQLITE: _sqlite_events,
+    Syntax.POSTGRES: _postgres_events,
 }
 
-__all__ = ["Event", "statement_events"]
+__all__ = ["Event", "events_reader", "statement_events"]

@@ -76,7 +76,7 @@ def _table_footer(report: IntrospectionReport, t: Table) -> list[str]:
               for f in t.foreign_keys if f.not_valid]
     lines += [esc(f"  trigger {tr.name}: {tr.timing} {' OR '.join(tr.events)}")
               for tr in report.schema.triggers if tr.table == t.key]
-    if report.dialect == "postgres":
+    if report.has_security:
         rls = "enabled" if t.rls_enabled else "[red]disabled[/]"
         lines.append(f"  row-level security {rls}, {len(t.policies)} policies")
         lines += [esc(f"  policy {p.name!r} {p.command} to {', '.join(p.roles)}")

@@ -13,26 +13,6 @@ from collections.abc import Iterator
 
 from dbtool.lint.context import StatementContext
 from dbtool.lint.framework import Finding, Rule, Severity, register
-from dbtool.lint.pg_syntax import qualname
-from dbtool.lint.pgast import ast
-
-
-def _renames(ctx: StatementContext, kind: str) -> list[tuple[str, str, str]]:
-    """(table, old name, new name) for table renames ("table") or column renames ("column")."""
-    if ctx.dialect != "postgres":
-        facts = ctx.sqlite
-        if facts.alter == f"rename_{kind}" and facts.name and facts.old_name and facts.new_name:
-            return [(facts.name, facts.old_name, facts.new_name)]
-        return []
-    node = ctx.pg.node
-    if not isinstance(node, ast.RenameStmt) or node.relation is None:
-        return []
-    table = qualname(node.relation)
-    if kind == "table" and node.renameType.name == "OBJECT_TABLE":
-        return [(table, table, f"{table.split('.', 1)[0]}.{node.newname}")]
-    if kind == "column" and node.renameType.name == "OBJECT_COLUMN":
-        return [(table, node.subname, node.newname)]
-    return []
 
 
 @register
@@ -45,11 +25,11 @@ class RenameTable(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        for table, old, new in _renames(ctx, "table"):
-            if not ctx.existing(table) or old in ctx.state.creates_anywhere:
+        for rename in ctx.analysis.renamed_tables:
+            if not ctx.existing(rename.table) or rename.old in ctx.state.creates_anywhere:
                 continue  # a rebuild step: the old name is the file's own or is re-created
-            yield Finding(f"renaming table {old} to {new} breaks running code that still uses {old}",
-                          offset=ctx.analysis.name_offset if ctx.dialect != "postgres" else 0)
+            yield Finding(f"renaming table {rename.old} to {rename.new} breaks running code that "
+                          f"still uses {rename.old}", offset=rename.offset)
 
 
 @register
@@ -62,7 +42,8 @@ class RenameColumn(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        for table, old, new in _renames(ctx, "column"):
+        for rename in ctx.analysis.renamed_columns:
+            table, old = rename.table, rename.old
             if ctx.existing(table) and not ctx.state.column_added(table, old):
-                yield Finding(f"renaming column {table}.{old} to {new} breaks running code that "
-                              f"still uses {old}")
+                yield Finding(f"renaming column {table}.{old} to {rename.new} breaks running code "
+                              f"that still uses {old}")

@@ -17,18 +17,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbtool.lint.context import ServiceContext, StatementContext
-from dbtool.lint.framework import (
-    ALL_DIALECTS,
-    POSTGRES,
-    Finding,
-    Rule,
-    Scope,
-    Severity,
-    StatementRef,
-    register,
-)
-from dbtool.lint.pg_syntax import defelem
-from dbtool.lint.pgast import ast
+from dbtool.lint.framework import Finding, Rule, Scope, Severity, StatementRef, register
+from dbtool.sql.dialects import Dialect
+from dbtool.sql.postgres import ast, defelem
 
 
 @register
@@ -80,7 +71,6 @@ class ForeignKeyIndex(Rule):
     help = "CREATE INDEX on the foreign key's columns (or make them the leading columns of one)"
     opt_in = True
     scope = Scope.SERVICE
-    dialects = ALL_DIALECTS
 
     def check(self, ctx: ServiceContext) -> Iterator[Finding]:
         for fk in ctx.schema.foreign_keys():
@@ -103,7 +93,10 @@ class RowLevelSecurity(Rule):
     severity = Severity.ERROR
     opt_in = True
     scope = Scope.SERVICE
-    dialects = POSTGRES
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.row_level_security
 
     def check(self, ctx: ServiceContext) -> Iterator[Finding]:
         exposed = set(ctx.options.exposed_schemas)
@@ -139,7 +132,10 @@ class SecurityDefinerSearchPath(Rule):
     help = ("add SET search_path = '' (and schema-qualify names in the body) or SET search_path "
             "= public, pg_temp, so callers cannot shadow objects the function uses")
     opt_in = True
-    dialects = POSTGRES
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.stored_functions
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         node = ctx.pg.node

@@ -13,38 +13,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dbtool.lint.context import StatementContext
-from dbtool.lint.facts import DESTRUCTIVE_ACTIONS, ForeignKey
-from dbtool.lint.framework import (
-    POSTGRES,
-    SQLITE_DIALECTS,
-    Finding,
-    Rule,
-    Severity,
-    register,
-)
-from dbtool.lint.pg_syntax import qualname, type_name
-from dbtool.lint.pgast import ast
+from dbtool.lint.framework import Finding, Rule, Severity, register
+from dbtool.lint.prefilters import TABLE_DROP
 from dbtool.lint.rules.types import is_widening, render_type
-from dbtool.rules import TABLE_DROP
+from dbtool.sql.dialects import Dialect
+from dbtool.sql.facts import DESTRUCTIVE_ACTIONS, ForeignKey, RowWrite
+from dbtool.sql.postgres import ast, qualname, type_name
 
 
 def dropped_tables(ctx: StatementContext) -> list[tuple[str, int]]:
-    """Tables a DROP TABLE statement removes, with offsets (both dialects)."""
-    if ctx.dialect != "postgres":
-        facts = ctx.sqlite
-        if facts.kind != "drop" or facts.object_type != "TABLE" or not facts.name:
-            return []
-        if facts.if_exists and not ctx.schema.has_table(facts.name):
-            return []  # IF EXISTS of a table no earlier statement created: a no-op
-        return [(facts.name, facts.name_offset)]
-    node = ctx.pg.node
-    if not isinstance(node, ast.DropStmt) or node.removeType.name != "OBJECT_TABLE":
-        return []
-    names = []
-    for parts in node.objects or ():
-        words = [p.sval for p in parts if isinstance(p, ast.String)]
-        names.append((".".join(words if len(words) > 1 else ["public", *words]), 0))
-    return names
+    """Tables a DROP TABLE statement removes, with offsets. DROP TABLE IF EXISTS of a
+    table the schema proves absent (no earlier statement created it) is a no-op."""
+    return [(d.table, d.offset) for d in ctx.analysis.dropped_tables
+            if not (d.if_exists and ctx.schema.proves_absent(d.table))]
 
 
 @register
@@ -100,17 +81,24 @@ class CascadingDrop(Rule):
                "ON DELETE CASCADE / SET NULL")
     help = "see docs/lint.md#dl102 for the cascade-safe rebuild"
     severity = Severity.ERROR
-    dialect_severity = {"sqlite": Severity.WARNING}
-    dialects = SQLITE_DIALECTS
     silent_loss = True  # the child rows are never named by the file: migrate refuses it
     prefilter = TABLE_DROP
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.drop_deletes_rows
+
+    def severity_for(self, dialect: Dialect) -> Severity:
+        """An error where foreign keys are always on; a warning where the file can turn them off."""
+        return Severity.ERROR if dialect.enforces_foreign_keys else Severity.WARNING
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         for table, offset in dropped_tables(ctx):
             children = _children(ctx, table)
             if not children:
                 continue
-            if ctx.dialect == "sqlite" and ctx.state.foreign_keys_off and not ctx.file.transactional:
+            if (not ctx.dialect.enforces_foreign_keys and ctx.state.foreign_keys_off
+                    and not ctx.file.transactional):
                 continue  # SQLite honours foreign_keys=off outside a transaction
             yield Finding(self._message(ctx, table, children), help=self._help(table, children),
                           offset=offset)
@@ -121,7 +109,7 @@ class CascadingDrop(Rule):
                 else f"dropping {table}")
         further = _further(ctx, children, {table, *(fk.table for fk in children)})
         tail = f", and from there into {_list(further)}" if further else ""
-        if ctx.dialect == "d1":
+        if ctx.dialect.enforces_foreign_keys:
             why = ("on D1 foreign keys are always enforced and PRAGMA foreign_keys=off has no "
                    "effect, so the child rows are deleted")
         else:
@@ -158,35 +146,14 @@ class DropColumn(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        for table, column in self._dropped(ctx):
+        for table, column in ctx.analysis.dropped_columns:
             if ctx.existing(table) and not ctx.state.column_added(table, column):
                 yield Finding(f"dropping column {table}.{column} deletes its data")
 
-    def _dropped(self, ctx: StatementContext) -> list[tuple[str, str]]:
-        if ctx.dialect != "postgres":
-            facts = ctx.sqlite
-            ok = facts.alter == "drop_column" and facts.name and facts.old_name
-            return [(facts.name, facts.old_name)] if ok else []  # type: ignore[list-item]
-        node = ctx.pg.node
-        if not isinstance(node, ast.AlterTableStmt):
-            return []
-        table = qualname(node.relation)
-        return [(table, c.name) for c in node.cmds or () if c.subtype.name == "AT_DropColumn"]
 
-
-def _unfiltered(ctx: StatementContext, verb: str) -> tuple[str, list[str]] | None:
-    """(table, assigned columns) of a DELETE/UPDATE with no WHERE clause, else None."""
-    if ctx.dialect != "postgres":
-        facts = ctx.sqlite
-        if facts.kind == verb and not facts.has_where and facts.name:
-            return facts.name, facts.set_columns
-        return None
-    node = ctx.pg.node
-    kind = ast.DeleteStmt if verb == "delete" else ast.UpdateStmt
-    if not isinstance(node, kind) or node.whereClause is not None:
-        return None
-    columns = [t.name for t in getattr(node, "targetList", None) or () if isinstance(t, ast.ResTarget)]
-    return qualname(node.relation), columns
+def _existing(ctx: StatementContext, write: RowWrite | None) -> RowWrite | None:
+    """A write without WHERE to a table that existed before this file, else None."""
+    return write if write is not None and ctx.existing(write.table) else None
 
 
 @register
@@ -198,9 +165,8 @@ class DeleteWithoutWhere(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        found = _unfiltered(ctx, "delete")
-        if found and ctx.existing(found[0]):
-            yield Finding(f"DELETE FROM {found[0]} has no WHERE clause: it deletes every row")
+        if found := _existing(ctx, ctx.analysis.unfiltered_delete):
+            yield Finding(f"DELETE FROM {found.table} has no WHERE clause: it deletes every row")
 
 
 @register
@@ -213,13 +179,12 @@ class UpdateWithoutWhere(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        found = _unfiltered(ctx, "update")
-        if not found or not ctx.existing(found[0]):
+        found = _existing(ctx, ctx.analysis.unfiltered_update)
+        if found is None:
             return
-        table, columns = found
-        overwritten = [c for c in columns if not ctx.state.column_added(table, c)]
-        if overwritten or not columns:
-            yield Finding(f"UPDATE {table} has no WHERE clause: it overwrites "
+        overwritten = [c for c in found.columns if not ctx.state.column_added(found.table, c)]
+        if overwritten or not found.columns:
+            yield Finding(f"UPDATE {found.table} has no WHERE clause: it overwrites "
                           f"{', '.join(overwritten) or 'columns'} in every row")
 
 
@@ -230,7 +195,10 @@ class Truncate(Rule):
     summary = "TRUNCATE of a table that existed before this file"
     help = "if the rows must go, acknowledge it with -- dbtool:lint-ignore DL106 <reason>"
     severity = Severity.ERROR
-    dialects = POSTGRES
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.truncate
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         node = ctx.pg.node
@@ -248,7 +216,10 @@ class LossyTypeChange(Rule):
     help = ("add a new column of the new type, backfill it with an explicit, checked conversion, "
             "switch readers, then drop the old column")
     severity = Severity.WARNING
-    dialects = POSTGRES
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.alters_column_types
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         node = ctx.pg.node

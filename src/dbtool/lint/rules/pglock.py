@@ -11,8 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from dbtool.lint.context import StatementContext
-from dbtool.lint.framework import POSTGRES, Finding, Rule, Severity, register
-from dbtool.lint.pg_syntax import (
+from dbtool.lint.framework import Finding, Rule, Severity, register
+from dbtool.lint.rules.dataloss import dropped_tables
+from dbtool.lint.rules.types import is_binary_coercible, render_type
+from dbtool.sql.dialects import Dialect
+from dbtool.sql.postgres import (
+    ConstrType,
+    ast,
     column_default,
     defelem,
     function_calls,
@@ -21,9 +26,6 @@ from dbtool.lint.pg_syntax import (
     qualname,
     type_name,
 )
-from dbtool.lint.pgast import ConstrType, ast
-from dbtool.lint.rules.dataloss import dropped_tables
-from dbtool.lint.rules.types import is_binary_coercible, render_type
 
 VOLATILE_FUNCTIONS = frozenset({
     "random", "clock_timestamp", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc",
@@ -39,6 +41,14 @@ _LIGHTER_ALTERS = frozenset({
 })
 
 
+class LockRule(Rule):
+    """A PG1xx rule: where DDL takes table locks other sessions queue behind."""
+
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return dialect.table_locks
+
+
 def _existing_alter(ctx: StatementContext) -> tuple[str, list[Any]] | None:
     """(table, commands) of an ALTER TABLE on a table that exists before this file."""
     node = ctx.pg.node
@@ -48,21 +58,34 @@ def _existing_alter(ctx: StatementContext) -> tuple[str, list[Any]] | None:
     return (table, list(node.cmds or ())) if ctx.existing(table) else None
 
 
-def _added_constraints(ctx: StatementContext, kind: ConstrType) -> Iterator[tuple[str, Any]]:
+def _commands(ctx: StatementContext, subtype: str) -> Iterator[tuple[str, Any]]:
+    """(table, command) for the `subtype` commands of an ALTER TABLE on an existing table."""
     found = _existing_alter(ctx)
-    for cmd in found[1] if found else ():
-        if cmd.subtype.name == "AT_AddConstraint" and cmd.def_.contype == kind:
-            yield found[0], cmd.def_  # type: ignore[index]
+    if found is not None:
+        for cmd in found[1]:
+            if cmd.subtype.name == subtype:
+                yield found[0], cmd
+
+
+def _column_commands(ctx: StatementContext, subtype: str) -> Iterator[tuple[str, Any]]:
+    """The same, for commands on columns that existed before this file."""
+    return ((table, cmd) for table, cmd in _commands(ctx, subtype)
+            if not ctx.state.column_added(table, cmd.name))
+
+
+def _added_constraints(ctx: StatementContext, kind: ConstrType) -> Iterator[tuple[str, Any]]:
+    """(table, constraint) for ADD CONSTRAINT of `kind` on an existing table without NOT VALID."""
+    return ((table, cmd.def_) for table, cmd in _commands(ctx, "AT_AddConstraint")
+            if cmd.def_.contype == kind and not cmd.def_.skip_validation)
 
 
 @register
-class IndexWithoutConcurrently(Rule):
+class IndexWithoutConcurrently(LockRule):
     code = "PG101"
     name = "index-without-concurrently"
     summary = "CREATE INDEX without CONCURRENTLY on a table that existed before this file"
     help = ("CREATE INDEX CONCURRENTLY in its own file marked -- dbtool:no-transaction; it does "
             "not block writes (check for an INVALID index if it fails)")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         node = ctx.pg.node
@@ -74,14 +97,13 @@ class IndexWithoutConcurrently(Rule):
 
 
 @register
-class ConcurrentlyInTransaction(Rule):
+class ConcurrentlyInTransaction(LockRule):
     code = "PG102"
     name = "concurrently-in-transaction"
     summary = "CONCURRENTLY in a file that runs in a transaction (it would fail)"
     help = ("put the statement in its own file whose leading comments say "
             "-- dbtool:no-transaction")
     severity = Severity.ERROR
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.file.transactional and self._concurrent(ctx.pg.node):
@@ -100,51 +122,42 @@ class ConcurrentlyInTransaction(Rule):
 
 
 @register
-class ForeignKeyNotValid(Rule):
+class ForeignKeyNotValid(LockRule):
     code = "PG103"
     name = "foreign-key-without-not-valid"
     summary = "ADD FOREIGN KEY without NOT VALID on a table that existed before this file"
     help = ("ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID, then VALIDATE CONSTRAINT in a later "
             "statement or file (it only takes a SHARE UPDATE EXCLUSIVE lock)")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         for table, constraint in _added_constraints(ctx, ConstrType.CONSTR_FOREIGN):
-            if not constraint.skip_validation:
-                yield Finding(f"adding foreign key {constraint.conname or ''} on {table} scans "
-                              f"{table} while blocking its writes".replace("  ", " "))
+            yield Finding(f"adding foreign key {constraint.conname or ''} on {table} scans "
+                          f"{table} while blocking its writes".replace("  ", " "))
 
 
 @register
-class CheckNotValid(Rule):
+class CheckNotValid(LockRule):
     code = "PG104"
     name = "check-without-not-valid"
     summary = "ADD CHECK without NOT VALID on a table that existed before this file"
     help = "ADD CONSTRAINT ... CHECK (...) NOT VALID, then VALIDATE CONSTRAINT separately"
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         for table, constraint in _added_constraints(ctx, ConstrType.CONSTR_CHECK):
-            if not constraint.skip_validation:
-                yield Finding(f"adding CHECK {constraint.conname or ''} on {table} scans {table} "
-                              "under an ACCESS EXCLUSIVE lock".replace("  ", " "))
+            yield Finding(f"adding CHECK {constraint.conname or ''} on {table} scans {table} "
+                          "under an ACCESS EXCLUSIVE lock".replace("  ", " "))
 
 
 @register
-class SetNotNull(Rule):
+class SetNotNull(LockRule):
     code = "PG105"
     name = "set-not-null"
     summary = "ALTER COLUMN ... SET NOT NULL on a column that existed before this file"
     help = ("ADD CONSTRAINT c CHECK (col IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT c; then SET "
             "NOT NULL (PostgreSQL 12+ uses the valid CHECK and skips the scan); drop the CHECK")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        found = _existing_alter(ctx)
-        for cmd in found[1] if found else ():
-            table = found[0]  # type: ignore[index]
-            if cmd.subtype.name != "AT_SetNotNull" or ctx.state.column_added(table, cmd.name):
-                continue
+        for table, cmd in _column_commands(ctx, "AT_SetNotNull"):
             if ctx.schema.has_valid_not_null_check(table, cmd.name):
                 continue  # PostgreSQL 12+ proves NOT NULL from the validated CHECK: no scan
             yield Finding(f"SET NOT NULL on {table}.{cmd.name} scans {table} under an "
@@ -152,20 +165,15 @@ class SetNotNull(Rule):
 
 
 @register
-class TypeChangeRewrite(Rule):
+class TypeChangeRewrite(LockRule):
     code = "PG106"
     name = "type-change-rewrites"
     summary = "ALTER COLUMN ... TYPE that rewrites a table that existed before this file"
     help = ("add a new column, backfill it in batches, switch readers and writers, drop the old "
             "one; only e.g. varchar(n) -> varchar(m >= n) or -> text avoid the rewrite")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        found = _existing_alter(ctx)
-        for cmd in found[1] if found else ():
-            table = found[0]  # type: ignore[index]
-            if cmd.subtype.name != "AT_AlterColumnType" or ctx.state.column_added(table, cmd.name):
-                continue
+        for table, cmd in _column_commands(ctx, "AT_AlterColumnType"):
             old, new = ctx.schema.column_type(table, cmd.name), type_name(cmd.def_.typeName)
             if old is not None and is_binary_coercible(old, new):
                 continue
@@ -175,22 +183,18 @@ class TypeChangeRewrite(Rule):
 
 
 @register
-class VolatileDefault(Rule):
+class VolatileDefault(LockRule):
     code = "PG107"
     name = "add-column-volatile-default"
     summary = "ADD COLUMN with a volatile default (or SERIAL / stored generated) on an existing table"
     help = ("add the column without the default (or with a constant one), set the default "
             "afterwards, and backfill existing rows in batches; now() is fine (it is stable)")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        found = _existing_alter(ctx)
-        for cmd in found[1] if found else ():
-            if cmd.subtype.name != "AT_AddColumn" or not isinstance(cmd.def_, ast.ColumnDef):
-                continue
-            why = self._why(cmd.def_)
+        for table, cmd in _commands(ctx, "AT_AddColumn"):
+            why = self._why(cmd.def_) if isinstance(cmd.def_, ast.ColumnDef) else None
             if why:
-                yield Finding(f"adding {found[0]}.{cmd.def_.colname} with {why} rewrites "  # type: ignore[index]
+                yield Finding(f"adding {table}.{cmd.def_.colname} with {why} rewrites "
                               "every row under an ACCESS EXCLUSIVE lock")
 
     def _why(self, column: Any) -> str | None:
@@ -205,13 +209,12 @@ class VolatileDefault(Rule):
 
 
 @register
-class NoLockTimeout(Rule):
+class NoLockTimeout(LockRule):
     code = "PG108"
     name = "no-lock-timeout"
     summary = "An ACCESS EXCLUSIVE lock on an existing table with no SET lock_timeout before it"
     help = ("start the file with SET lock_timeout = '5s' (or SET LOCAL ...): a migration waiting "
             "for its lock queues every other query on the table behind it")
-    dialects = POSTGRES
 
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
         if ctx.state.lock_timeout or self.code in ctx.state.flags:

@@ -9,20 +9,20 @@ two-phase commit likewise take the transaction out of dbtool's hands. These
 are `engine` rules: `dbtool migrate` (and `rollback`, for rollback files)
 refuses the file before anything runs, and no lint-ignore silences them.
 
-On D1 the same statements are D101 (D1 rejects them in every file), so this
-rule covers SQLite and Postgres and a statement is never reported twice.
+Where the engine rejects these statements outright (D1) they are D101, so this
+rule covers the dialects that accept them and a statement is never reported twice.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from dbtool.lint.context import StatementContext
 from dbtool.lint.framework import Finding, Rule, Severity, register
-from dbtool.rules import TRANSACTION_CONTROL
+from dbtool.lint.prefilters import TRANSACTION_CONTROL
+from dbtool.sql.dialects import Dialect
+from dbtool.sql.lexer import WORD, tokenize
 
-_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.S)
 _SECOND = frozenset({"TRANSACTION", "WORK", "TO", "PREPARED", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
 
 
@@ -36,13 +36,16 @@ class TransactionControlInTransaction(Rule):
             "put a statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY, "
             "VACUUM) in a file of its own marked -- dbtool:no-transaction")
     severity = Severity.ERROR
-    dialects = frozenset({"sqlite", "postgres"})
     engine = True
     refusal = "transaction rule"
     prefilter = TRANSACTION_CONTROL
 
+    @classmethod
+    def applies_to(cls, dialect: Dialect) -> bool:
+        return not dialect.rejects_transaction_control
+
     def check(self, ctx: StatementContext) -> Iterator[Finding]:
-        if not ctx.file.transactional or not _controls_transaction(ctx):
+        if not ctx.file.transactional or not ctx.analysis.controls_transaction:
             return
         yield Finding(f"transaction control ({_shown(ctx.statement.sql)}) in a file that dbtool "
                       "runs in one transaction would end or split it, so a failure could no "
@@ -51,13 +54,6 @@ class TransactionControlInTransaction(Rule):
 
 def _shown(sql: str) -> str:
     """The statement's leading keywords as the message quotes them: `END TRANSACTION`."""
-    words = [w.upper() for w in re.findall(r"[A-Za-z_]+", _COMMENT.sub(" ", sql[:400]))[:2]]
+    words = [t.value for t in tokenize(sql[:400]) if t.kind == WORD][:2]
     return " ".join(words if len(words) > 1 and words[1] in _SECOND else words[:1])
 
-
-def _controls_transaction(ctx: StatementContext) -> bool:
-    if ctx.dialect == "postgres":
-        from dbtool.lint.pgast import ast
-
-        return isinstance(ctx.pg.node, ast.TransactionStmt)
-    return ctx.sqlite.kind == "transaction"

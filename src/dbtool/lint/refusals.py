@@ -1,4 +1,4 @@
-"""The lint rules `migrate` (and `rollback`) enforce before anything runs.
+"""The refusals `migrate` (and `rollback`) applies before anything runs.
 
 Two kinds, both ordinary lint rules (`dbtool.lint.rules`), so migrate and lint
 cannot disagree:
@@ -15,12 +15,10 @@ cannot disagree:
 
 Importing the lint framework costs ~50 ms (pglast and every rule module), a
 fifth of migrating 200 files, so both checks first screen the statements with
-the rules' prefilters, which live here (light) and which the rule classes
-share: a run whose pending statements match none never imports the framework.
+the rules' prefilters (`dbtool.lint.prefilters`, light): a run whose pending
+statements match none never imports the framework.
 tests/lint/test_migrate_rules.py checks that the screens below agree with the
 rules' own attributes.
-
-This module also holds D1's limits and allow-list.
 """
 
 from __future__ import annotations
@@ -30,25 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from dbtool.errors import RuleViolation
-
-D1_PRAGMAS = frozenset({
-    "foreign_keys", "defer_foreign_keys", "case_sensitive_like", "ignore_check_constraints",
-    "legacy_alter_table", "recursive_triggers", "reverse_unordered_selects", "data_version",
-    "page_size", "foreign_key_check", "foreign_key_list", "index_info", "index_list",
-    "index_xinfo", "quick_check", "optimize", "table_list", "table_info", "table_xinfo",
-})
-MAX_STATEMENT_BYTES = 100_000
-MAX_COLUMNS = 100
-MAX_STATEMENTS = 100  # the seeds' batch limit: statements in one migration file
-
-# Statement prefilters (matched at the statement's first token). Transaction control in
-# SQLite and Postgres starts with one of these words: BEGIN [DEFERRED|...|WORK|TRANSACTION],
-# START TRANSACTION, COMMIT/END [PREPARED], ROLLBACK/ABORT [TO SAVEPOINT | PREPARED],
-# SAVEPOINT, RELEASE [SAVEPOINT], PREPARE TRANSACTION. (`BEGIN ATOMIC` bodies and trigger
-# bodies never start a statement: the splitter keeps them inside theirs.)
-TRANSACTION_CONTROL = re.compile(
-    r"(?:BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE)(?![\w$])", re.I)
-TABLE_DROP = re.compile(r"DROP(?![\w$])", re.I)
+from dbtool.lint.prefilters import TABLE_DROP, TRANSACTION_CONTROL
 
 # Per dialect: the screen every statement that can trip one of its engine rules passes,
 # or None when some engine rule must see every statement (D1's size and column limits).
@@ -62,8 +42,10 @@ SILENT_LOSS_SCREENS: dict[str, re.Pattern[str]] = {"sqlite": TABLE_DROP, "d1": T
 def engine_codes(dialect: str) -> list[str]:
     """Codes of the engine rules of `dialect` (what migrate refuses outright)."""
     from dbtool.lint.framework import all_rules
+    from dbtool.sql.dialects import dialect_of
 
-    return [code for code, rule in all_rules().items() if rule.engine and dialect in rule.dialects]
+    target = dialect_of(dialect)
+    return [code for code, rule in all_rules().items() if rule.engine and rule.applies_to(target)]
 
 
 def d1_engine_codes() -> list[str]:
@@ -150,14 +132,15 @@ def _silent_loss_findings(service: Any, files: Sequence[Any], suspects: set[str]
     from dbtool.lint.config import LintConfig
     from dbtool.lint.engine import lint_files
     from dbtool.lint.framework import Severity, all_rules
+    from dbtool.sql.dialects import dialect_of
 
-    dialect = service.dialect
+    dialect = dialect_of(service.dialect)
     config = LintConfig.for_service(service)
     codes = [code for code, cls in all_rules().items() if cls.silent_loss
              and config.runs(cls(), dialect) and config.severity_of(cls(), dialect) is Severity.ERROR]
     if not codes:
         return []
     last = max(i for i, f in enumerate(files) if f.name in suspects)
-    report = lint_files(list(files[: last + 1]), dialect, config, selected=suspects,
+    report = lint_files(list(files[: last + 1]), dialect.name, config, selected=suspects,
                         name=service.name, codes=codes)
     return [d for d in report.diagnostics if d.code in codes and d.severity is Severity.ERROR]

@@ -1,20 +1,45 @@
 """Postgres statements parsed by pglast (the server's own parser) and helpers over its AST.
 
-Rules inspect real nodes (IndexStmt.concurrent, AlterTableCmd subtypes,
-Constraint.skip_validation) instead of guessing from text. A statement the
-parser rejects carries the parser's message and offset, and lint reports it
-as a finding rather than crashing.
+Every Postgres statement dbtool analyses outside the splitter goes through here:
+lint inspects real nodes (IndexStmt.concurrent, AlterTableCmd subtypes,
+Constraint.skip_validation) and reports read what a migration creates and alters,
+instead of guessing from text. A statement the parser rejects carries the
+parser's message and offset, and lint reports it as a finding rather than crashing.
+
+pglast costs a few hundred milliseconds to import, so its AST classes are reached
+through lazy modules: SQLite/D1 runs -- including `dbtool migrate`'s D1 pre-flight
+check -- never import it.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from dbtool.lint.facts import EnumList, ForeignKey, IntegerKey
-from dbtool.lint.pgast import ConstrType, ast
+from dbtool.sql.facts import DroppedTable, EnumList, ForeignKey, IntegerKey, Rename, RowWrite
+
+
+class _LazyModule:
+    """Imports `module` on first attribute access, then behaves like it."""
+
+    def __init__(self, module: str, attribute: str | None = None) -> None:
+        self._module = module
+        self._attribute = attribute
+
+    def __getattr__(self, name: str) -> Any:
+        target = importlib.import_module(self._module)
+        if self._attribute is not None:
+            target = getattr(target, self._attribute)
+        value = getattr(target, name)
+        setattr(self, name, value)  # cache: the next access is a plain attribute
+        return value
+
+
+ast: Any = _LazyModule("pglast.ast")
+ConstrType: Any = _LazyModule("pglast.enums", "ConstrType")
 
 DEFAULT_SCHEMA = "public"
 _FK_ACTIONS = {"a": "no action", "r": "restrict", "c": "cascade", "n": "set null", "d": "set default"}
@@ -24,7 +49,7 @@ _SERIAL = {"serial": "SERIAL", "serial4": "SERIAL", "bigserial": "BIGSERIAL",
 
 @dataclass
 class PgStatement:
-    """One statement: its AST (or the parser's complaint)."""
+    """One statement: its AST (or the parser's complaint), and the facts rules ask of it."""
 
     sql: str
     node: Any = None  # the statement node (CreateStmt, AlterTableStmt, ...) or None
@@ -36,7 +61,7 @@ class PgStatement:
         """String IN-lists of CHECK constraints and the labels of CREATE TYPE ... AS ENUM."""
         if isinstance(self.node, ast.CreateEnumStmt):
             values = tuple(v.sval for v in self.node.vals or ())
-            return [EnumList(_dotted(self.node.typeName), None, values, 0)]
+            return [EnumList(dotted(self.node.typeName), None, values, 0)]
         table = table_of(self.node)
         return [found for c in constraints(self.node) if c.contype == ConstrType.CONSTR_CHECK
                 for found in check_enums(c.raw_expr, table)]
@@ -55,6 +80,98 @@ class PgStatement:
                 keys.append(IntegerKey(table, column.colname, kind, column.location or 0))
         return keys
 
+    # -- facts (dbtool.sql.facts.StatementFacts) --------------------------------------
+
+    @property
+    def created_tables(self) -> list[str]:
+        node = self.node
+        if isinstance(node, ast.CreateStmt):
+            return [qualname(node.relation)]
+        if isinstance(node, ast.CreateTableAsStmt):
+            return [qualname(node.into.rel)]
+        return []
+
+    @property
+    def dropped_tables(self) -> list[DroppedTable]:
+        node = self.node
+        if not isinstance(node, ast.DropStmt) or node.removeType.name != "OBJECT_TABLE":
+            return []
+        return [DroppedTable(dotted(parts), 0, bool(node.missing_ok)) for parts in node.objects or ()]
+
+    def _rename(self, kind: str) -> Any:
+        """The RenameStmt of a table (or of one of its columns), else None."""
+        node = self.node
+        ok = isinstance(node, ast.RenameStmt) and node.relation is not None
+        return node if ok and node.renameType.name == kind else None
+
+    @property
+    def renamed_tables(self) -> list[Rename]:
+        if (node := self._rename("OBJECT_TABLE")) is None:
+            return []
+        table = qualname(node.relation)
+        return [Rename(table, table, f"{table.split('.', 1)[0]}.{node.newname}")]
+
+    @property
+    def renamed_columns(self) -> list[Rename]:
+        if (node := self._rename("OBJECT_COLUMN")) is None:
+            return []
+        return [Rename(qualname(node.relation), node.subname, node.newname)]
+
+    @property
+    def added_columns(self) -> list[tuple[str, str]]:
+        if not isinstance(self.node, ast.AlterTableStmt):
+            return []
+        table = qualname(self.node.relation)
+        return [(table, column.colname) for column in column_defs(self.node)]
+
+    @property
+    def dropped_columns(self) -> list[tuple[str, str]]:
+        node = self.node
+        if not isinstance(node, ast.AlterTableStmt):
+            return []
+        table = qualname(node.relation)
+        return [(table, c.name) for c in node.cmds or () if c.subtype.name == "AT_DropColumn"]
+
+    @property
+    def insert(self) -> RowWrite | None:
+        node = self.node
+        if not isinstance(node, ast.InsertStmt):
+            return None
+        sources = () if node.selectStmt is None else tuple(
+            qualname(n) for n in walk(node.selectStmt) if isinstance(n, ast.RangeVar))
+        return RowWrite(qualname(node.relation), sources)
+
+    @property
+    def unfiltered_delete(self) -> RowWrite | None:
+        return self._unfiltered(ast.DeleteStmt)
+
+    @property
+    def unfiltered_update(self) -> RowWrite | None:
+        return self._unfiltered(ast.UpdateStmt)
+
+    def _unfiltered(self, kind: Any) -> RowWrite | None:
+        node = self.node
+        if not isinstance(node, kind) or node.whereClause is not None:
+            return None
+        targets = getattr(node, "targetList", None) or ()
+        columns = tuple(t.name for t in targets if isinstance(t, ast.ResTarget))
+        return RowWrite(qualname(node.relation), columns=columns)
+
+    @property
+    def controls_transaction(self) -> bool:
+        return isinstance(self.node, ast.TransactionStmt)
+
+    @property
+    def foreign_keys_setting(self) -> bool | None:
+        return None
+
+    @property
+    def lock_timeout_setting(self) -> bool | None:
+        node = self.node
+        if isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
+            return _setting_value(node) not in ("0", "")
+        return None
+
 
 def parse(sql: str) -> PgStatement:
     """Parse one statement; a parse error becomes a PgStatement with `error` set."""
@@ -71,12 +188,21 @@ def parse(sql: str) -> PgStatement:
     return PgStatement(sql, node=node)
 
 
+def _setting_value(node: Any) -> str:
+    """The value of `SET name = ...` as text ('' for DEFAULT/RESET)."""
+    if node.kind.name != "VAR_SET_VALUE" or not node.args:
+        return ""
+    value = node.args[0].val
+    return str(getattr(value, "sval", None) or getattr(value, "ival", ""))
+
+
 def qualname(relation: Any) -> str:
     """schema.name of a RangeVar; unqualified names resolve to public (the default search_path)."""
     return f"{relation.schemaname or DEFAULT_SCHEMA}.{relation.relname}"
 
 
-def _dotted(names: Any) -> str:
+def dotted(names: Any) -> str:
+    """schema.name of a name list (String nodes); an unqualified name is in public."""
     parts = [n.sval for n in names or () if isinstance(n, ast.String)]
     return ".".join(parts if len(parts) > 1 else [DEFAULT_SCHEMA, *parts])
 
