@@ -16,6 +16,7 @@ from dbtool.migrations.files import LoadedMigration
 from dbtool.migrations.foreign import ForeignRow
 from dbtool.migrations.history import AppliedMigration
 from dbtool.quoting import QUOTERS
+from dbtool.sql.dialects import DIALECTS, Dialect
 
 if TYPE_CHECKING:
     from dbtool.engines.pg_own_tables import OwnObject
@@ -26,13 +27,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a dialect can do; the core asks, it never checks names."""
+    """How dbtool *runs* a dialect; the core asks, it never checks names.
+
+    What the dialect's SQL *means* (foreign keys always enforced, D1's rules, the
+    splitter's lexis) is the dialect's data in `dbtool.sql.dialects`; the properties
+    below read it from there, so each fact has one home.
+    """
 
     dialect: str  # sqlite | d1 | postgres
-    splitter: str  # the SQL family: the statement splitter's and quoter's dialect (sqlite | postgres)
     no_transaction: bool  # honours `-- dbtool:no-transaction`
-    foreign_keys: bool  # foreign keys enforced on every connection
-    d1_rules: bool  # D1's statement rules apply before anything runs
     history_table: str  # where history is kept, for messages
     # a service with no target uses an embedded SQLite file (.dbtool/local/<service>.db);
     # without one it needs a URL and is skipped until it has one
@@ -47,9 +50,29 @@ class Capabilities:
     title: str = ""  # the engine's name in messages: SQLite, D1, Postgres
 
     @property
+    def sql(self) -> Dialect:
+        """The dialect's SQL facts (dbtool.sql.dialects)."""
+        return DIALECTS[self.dialect]
+
+    @property
+    def splitter(self) -> str:
+        """The SQL family: the statement splitter's and quoter's lexis (sqlite | postgres)."""
+        return self.sql.syntax.value
+
+    @property
     def family(self) -> str:
         """sqlite (SQLite and D1 share files, SQL and snapshots) or postgres."""
         return self.splitter
+
+    @property
+    def foreign_keys(self) -> bool:
+        """Foreign keys are enforced on every connection, whatever PRAGMA says."""
+        return self.sql.enforces_foreign_keys
+
+    @property
+    def d1_rules(self) -> bool:
+        """D1's statement rules apply before anything runs."""
+        return self.sql.d1_rules
 
     def quote(self, name: str) -> str:
         """`name` as an identifier of this dialect (see dbtool.quoting)."""
@@ -57,12 +80,12 @@ class Capabilities:
 
 
 CAPABILITIES: dict[str, Capabilities] = {
-    "sqlite": Capabilities("sqlite", "sqlite", True, False, False, "d1_migrations",
-                           embedded=True, wrangler_history=True, title="SQLite"),
-    "d1": Capabilities("d1", "sqlite", False, True, True, "d1_migrations",
-                       embedded=True, wrangler_history=True, title="D1"),
-    "postgres": Capabilities("postgres", "postgres", True, False, False, "dbtool_migrations",
-                             scratch_server=True, roles=True, title="Postgres"),
+    "sqlite": Capabilities("sqlite", True, "d1_migrations", embedded=True,
+                           wrangler_history=True, title="SQLite"),
+    "d1": Capabilities("d1", False, "d1_migrations", embedded=True, wrangler_history=True,
+                       title="D1"),
+    "postgres": Capabilities("postgres", True, "dbtool_migrations", scratch_server=True,
+                             roles=True, title="Postgres"),
 }
 
 
