@@ -29,6 +29,23 @@ SLOW: dict[str, str] = {
         "builds 50- and 500-table schemas",
     "tests/history/test_postgres_own_tables.py::test_the_move_is_atomic_under_concurrent_writers":
         "generated schedules of concurrent writers",
+    "tests/history/test_postgres_baseline_model.py": "a Postgres schema per model feature, built twice",
+    "tests/history/test_postgres.py": "studio and dbmate histories built and adopted on Postgres",
+    "tests/history/test_d1_remote_guards.py": "the miniflare-backed REST server",
+    "tests/diff/test_scenarios_": "every bundled service rebuilt with rows, per scenario",
+    "tests/cli/test_bundled_services.py": "all seven services built, checked and audited twice",
+    "tests/cli/test_parked_files.py::test_seed_004_folder_shape_works_with_every_command":
+        "every command over seed 004's folder",
+}
+
+
+# session-scoped fixtures too costly to build once per worker -> the worker group that owns
+# them (xdist builds a session fixture once per worker that needs it: a campaign used by
+# two modules on two workers ran twice)
+SHARED: dict[str, str] = {
+    "reports": "campaigns",  # the kill, race and reader campaigns of every engine
+    "built": "wheel",  # one wheel from a clean clone
+    "installed": "wheel",  # a fresh venv with that wheel installed
 }
 
 
@@ -44,9 +61,19 @@ def _module_scoped(item: pytest.Item) -> bool:
     return any(defs and defs[-1].scope == "module" for defs in info.name2fixturedefs.values())
 
 
+def _shared_group(item: pytest.Item) -> str | None:
+    """The group of the costly session fixture the test uses (directly or through another)."""
+    info = getattr(item, "_fixtureinfo", None)
+    names = info.names_closure if info is not None else ()
+    return next((SHARED[name] for name in names if name in SHARED), None)
+
+
 def classify(items: list[pytest.Item]) -> None:
     for item in items:
         if _slow(item.nodeid):
             item.add_marker(pytest.mark.slow)
-        if _module_scoped(item):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+        group = _shared_group(item)
+        if group is None and _module_scoped(item):
+            group = item.nodeid.split("::", 1)[0]
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
