@@ -399,3 +399,9 @@ def _order(c: Change) -> tuple[Any, ...]:
 
 
 __all__ = ["Change", "ChangeKind", "ObjectType", "diff", "diff_uncompared", "match"]
+
+
+# `dbtool.diff(...)` is the public API function of that name (dbtool._command_module).
+from dbtool._command_module import make_callable  # noqa: E402
+
+make_callable(__name__)

@@ -19,7 +19,7 @@ from dbtool.cli.options import (
     TargetName,
     Url,
     annotate,
-    spec,
+    config_of,
 )
 from dbtool.cli.render import console, emit_json, line
 from dbtool.errors import DbtoolError
@@ -80,21 +80,21 @@ def register(app: typer.Typer) -> None:
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
         persist_to: PersistTo = None,
     ) -> None:
-        from dbtool.core.migrate import MigrateOptions
-        from dbtool.core.migrate import migrate as run_migrate
+        from functools import partial
 
-        opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
-                              allow_modified=allow_modified, allow_missing=allow_missing,
-                              allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
-                              prelude=prelude, include_sql=sql)
-        target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
+        from dbtool.api import migrate as run_migrate
+
+        run = partial(run_migrate, services, all=all_, config=config_of(ctx), dir=folder, url=url,
+                      target=target, persist_to=persist_to, to=to, dry_run=dry_run, sql=sql,
+                      allow_out_of_order=allow_out_of_order, allow_modified=allow_modified,
+                      allow_missing=allow_missing, allow_data_loss=allow_data_loss,
+                      lock_timeout=lock_timeout, prelude=prelude)
         if fmt is LogFormat.json:
-            runs = run_migrate(target_spec, opts)
-            emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})
+            emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in run()]})
             return
         try:
             with _progress() as listener:
-                runs = run_migrate(target_spec, opts, listener)
+                runs = run(on_progress=listener)
         except DbtoolError as exc:
             if fmt is LogFormat.github:  # the failure on the file and line, then the usual exit
                 from dbtool.report.github import from_error

@@ -17,7 +17,7 @@ from dbtool.cli.options import (
     TargetName,
     Url,
     annotate,
-    spec,
+    config_of,
 )
 from dbtool.cli.render import console, emit_json, line
 
@@ -55,9 +55,10 @@ def register(app: typer.Typer) -> None:
             "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
         persist_to: PersistTo = None,
     ) -> None:
-        from dbtool.core.status import status as run_status
+        from dbtool.api import status as run_status
 
-        results = run_status(spec(ctx, services, all_, target, url, folder, persist_to))
+        results = run_status(services, all=all_, config=config_of(ctx), dir=folder, url=url,
+                             target=target, persist_to=persist_to)
         if fmt is LogFormat.json:
             emit_json({"services": [r.to_dict() for r in results]})
         else:
