@@ -42,13 +42,13 @@ from .model import (
 from .sql.normalize import collapse_ws, normalize_sql
 
 
-class ChangeKind(enum.Enum):
+class ChangeKind(enum.StrEnum):
     MISSING = "missing"  # expected, but not in the actual database
     EXTRA = "extra"  # in the actual database, not expected
     CHANGED = "changed"
 
 
-class ObjectType(enum.Enum):
+class ObjectType(enum.StrEnum):
     TABLE = "table"
     COLUMN = "column"
     PRIMARY_KEY = "primary_key"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -175,3 +176,24 @@ def test_postgres_ad_hoc_drift_through_the_factory(
     with pytest.raises(dbtool.MigrationFailed):
         dbtool.migrate(dir=folder, url=second.url)
     assert _counts(dbtool.status(dir=folder, url=second.url)[0]) == {"applied": 2, "pending": 1}
+
+
+@pytest.mark.postgres
+def test_fixture_databases_are_removed_when_the_test_fails(folder: Path, tmp_path: Path) -> None:
+    import psycopg
+
+    server = os.environ["DBTOOL_TEST_POSTGRES_URL"]
+    migrations = dbtool.testing.Migrations(dir=folder)
+    made = []
+    for open_database in (lambda: dbtool.testing.postgres_database(server, migrations),
+                          lambda: dbtool.testing.sqlite_database(tmp_path, migrations)):
+        with pytest.raises(RuntimeError), open_database() as db:
+            made.append(db)
+            assert db.applied == tuple(FILES)
+            raise RuntimeError("the test failed")
+    pg, lite = made
+    with psycopg.connect(server) as conn:
+        name = pg.url.rpartition("/")[2]
+        assert name.startswith("dbtool_test_")
+        assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchall() == []
+    assert lite.path is not None and lite.path.parent == tmp_path and not lite.path.exists()
