@@ -92,10 +92,13 @@ def register(app: typer.Typer) -> None:
         if fmt is LogFormat.json:
             emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in run()]})
             return
+        stops = _Stops()
         try:
-            with _progress() as listener:
+            with _progress(stops) as listener:
                 runs = run(on_progress=listener)
         except DbtoolError as exc:
+            if stops.failed:  # the per-file lines end with where the run stopped
+                line(stops.failed)
             if fmt is LogFormat.github:  # the failure on the file and line, then the usual exit
                 from dbtool.report.github import from_error
 
@@ -103,6 +106,22 @@ def register(app: typer.Typer) -> None:
             raise
         for run in runs:
             _render_run(run, dry_run, sql)
+
+
+class _Stops:
+    """Counts each service's applied files, so a failure can end with `SERVICE: N applied,
+    stopped at FILE` (the error itself follows on stderr)."""
+
+    def __init__(self) -> None:
+        self.applied: dict[str, int] = {}
+        self.failed = ""
+
+    def __call__(self, event) -> None:
+        if event.kind == "applied":
+            self.applied[event.service] = self.applied.get(event.service, 0) + 1
+        elif event.kind == "failed":
+            count = self.applied.get(event.service, 0)
+            self.failed = f"{event.service}: {count} applied, stopped at {event.name}"
 
 
 def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
@@ -114,7 +133,7 @@ def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
     elif run.status is RunStatus.PLANNED:
         line(f"{run.service}{where}: {len(run.planned)} pending (dry run, nothing changed)")
         for item in run.planned:
-            line(f"  would apply {item.name}  ({item.statements} statements)")
+            line(f"{run.service}: would apply {item.name} ({item.statements} statements)")
             for statement in (item.sql or ()) if sql else ():
                 line("    " + statement.replace("\n", "\n    ") + ";")
     elif run.status is RunStatus.MIGRATED:
@@ -127,14 +146,16 @@ def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
 
 
 @contextmanager
-def _progress():
-    """A Rich progress bar on a terminal; plain lines otherwise."""
+def _progress(stops: _Stops):
+    """Per-file lines, each naming its service (CI logs of `--all` interleave nothing, but a
+    reader should not have to scroll up for the service); a Rich bar on a terminal."""
     if not sys.stdout.isatty():  # no Rich import for scripts and CI
         def plain(event) -> None:
+            stops(event)
             if event.kind == "applied":
-                line(f"  applied {event.name}  {event.duration_ms:.1f} ms")
+                line(f"{event.service}: applied {event.name} ({event.duration_ms:.1f} ms)")
             elif event.kind == "skipped":
-                line(f"  skipped {event.name} (applied meanwhile by another run)")
+                line(f"{event.service}: skipped {event.name} (applied meanwhile by another run)")
         yield plain
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -144,6 +165,7 @@ def _progress():
         tasks: dict[str, int] = {}
 
         def rich_listener(event) -> None:
+            stops(event)
             if event.kind == "start":
                 tasks[event.service] = bar.add_task(event.service, total=event.total or 1)
             elif event.kind in ("applied", "skipped"):
