@@ -32,7 +32,8 @@ HELP = """Apply pending migrations in order, each file atomically with its histo
 
 Concurrent runs on one database wait for each other (--lock-timeout). A failing
 statement rolls its file back, names file:line:col, and exits 1; earlier files
-stay applied. Modified, deleted or renamed applied files and out-of-order
+stay applied. Each applied file gets a line naming its service; a failure ends
+the list with "SERVICE: N applied, stopped at FILE". Modified, deleted or renamed applied files and out-of-order
 pending files are refused (exit 1) unless explicitly allowed.
 
 Before anything runs, files are refused (exit 1) that break the target's

@@ -27,12 +27,18 @@ out-of-order (pending but older than the newest applied file), ignored (a
 parked file: its name starts with _ or matches the service's ignore globs; never
 applied). Duplicate versions are flagged. Never writes to the database.
 
+The table fits the terminal (80 columns in logs) and never cuts a file name:
+empty columns are left out, and what does not fit goes on an indented line
+below its row. Times are UTC, alike for every engine (2026-12-06 15:42:55).
+
 \b
 Examples:
   dbtool status --all
   dbtool status api --format json
   dbtool status --dir migrations --url sqlite:///app.db --exit-code
   dbtool status --all --exit-code --format github
+  dbtool status api --pending            # only what is not applied
+  dbtool status --all --summary          # counts, last applied, next
 
 Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
 """
