@@ -16,10 +16,11 @@ Everything below is imported on first use (module `__getattr__`), so `import dbt
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+import sys
 
 __version__ = "0.1.0"
+
+TYPE_CHECKING = False  # as typing.TYPE_CHECKING (type checkers read it so), without importing typing
 
 if TYPE_CHECKING:
     from dbtool.api import audit, check, introspect, migrate, status
@@ -77,13 +78,19 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def _module(name: str) -> object:
+    """`importlib.import_module` without importing importlib (the builtin does the work)."""
+    __import__(name)
+    return sys.modules[name]
+
+
+def __getattr__(name: str) -> object:
     if name in _MODULES:
-        return import_module(f"{__name__}.{name}")  # binds the attribute itself
+        return _module(f"{__name__}.{name}")  # binds the attribute itself
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(home), name)
+    value = getattr(_module(home), name)
     globals()[name] = value
     return value
 

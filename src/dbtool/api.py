@@ -21,13 +21,14 @@ so they cannot drift apart. Each function imports its core module on first call.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only annotations: `dbtool status` loads this module, so it stays bare
+    import os
+    from collections.abc import Callable, Sequence
+    from datetime import datetime
+
     from dbtool.core.results import (
         AuditResult,
         CheckReport,
@@ -41,10 +42,10 @@ if TYPE_CHECKING:
     from dbtool.lint.report import LintReport
     from dbtool.report.data import IntrospectionReport
 
-__all__ = ["audit", "check", "diff", "introspect", "lint", "migrate", "snapshot", "status"]
+    PathArg = str | os.PathLike[str]
+    ServiceArg = str | Sequence[str] | None
 
-PathArg = str | os.PathLike[str]
-ServiceArg = str | Sequence[str] | None
+__all__ = ["audit", "check", "diff", "introspect", "lint", "migrate", "snapshot", "status"]
 
 
 def target_spec(service: ServiceArg = None, *, all: bool = False, config: PathArg | None = None,

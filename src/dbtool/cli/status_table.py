@@ -11,10 +11,8 @@ below it. The terminal and a piped log get the same lines (colour only on a term
 from __future__ import annotations
 
 import shutil
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 HEADERS = ("migration", "state", "applied at (UTC)", "source", "note")
 GAP = "  "
@@ -42,6 +40,8 @@ def utc_time(value: str | None) -> str:
     15:42:55` (SQLite's CURRENT_TIMESTAMP, which is UTC) -> `2026-12-06 15:44:00`."""
     if not value:
         return ""
+    from datetime import UTC, datetime
+
     text = value.strip().replace("Z", "+00:00")
     if len(text) > 3 and text[-3] in "+-" and text[-3:].lstrip("+-").isdigit():
         text += ":00"  # `+00` -> `+00:00`, for Python 3.11's fromisoformat
@@ -93,6 +93,8 @@ def _fitting(rows: Sequence[Row], present: list[int], width: int) -> list[int]:
 
 def _wrapped(text: str, width: int) -> list[str]:
     """Continuation text, wrapped at spaces (a long word — a path — is left whole)."""
+    import textwrap
+
     return textwrap.wrap(text, width=max(20, width - len(INDENT)), break_long_words=False,
                          break_on_hyphens=False, initial_indent=INDENT, subsequent_indent=INDENT)
 
