@@ -42,13 +42,13 @@ from .model import (
 from .sql.normalize import collapse_ws, normalize_sql
 
 
-class ChangeKind(enum.Enum):
+class ChangeKind(enum.StrEnum):
     MISSING = "missing"  # expected, but not in the actual database
     EXTRA = "extra"  # in the actual database, not expected
     CHANGED = "changed"
 
 
-class ObjectType(enum.Enum):
+class ObjectType(enum.StrEnum):
     TABLE = "table"
     COLUMN = "column"
     PRIMARY_KEY = "primary_key"
@@ -399,3 +399,9 @@ def _order(c: Change) -> tuple[Any, ...]:
 
 
 __all__ = ["Change", "ChangeKind", "ObjectType", "diff", "diff_uncompared", "match"]
+
+
+# `dbtool.diff(...)` is the public API function of that name (dbtool._command_module).
+from dbtool._command_module import make_callable  # noqa: E402
+
+make_callable(__name__)

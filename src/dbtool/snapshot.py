@@ -360,3 +360,9 @@ def line_of(text: str, path: Path_) -> int | None:
             if depth_key == len(path):
                 return line_no
     return line_no
+
+
+# `dbtool.snapshot(...)` is the public API function of that name (dbtool._command_module).
+from dbtool._command_module import make_callable  # noqa: E402
+
+make_callable(__name__)

@@ -22,7 +22,9 @@ FORBIDDEN = {
     "engines": {"core", "cli", "lint", "report", "plan"},
     "urls": {"engines", "core", "cli"},
     "config": {"engines", "core", "cli"},
-    "core": {"cli"},
+    "core": {"cli", "api", "testing"},
+    "api": {"cli", "testing"},  # the public API: the CLI calls it, never the reverse
+    "testing": {"cli"},  # pytest fixtures over the public API
 }
 # third-party packages only these dbtool packages may import
 CONFINED = {"typer": {"cli"}, "click": {"cli"}, "rich": {"cli", "report"},

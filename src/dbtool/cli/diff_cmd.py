@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, spec
+from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, config_of
 from dbtool.cli.render import emit_json, line
 
 HELP = """Write the next migration from the declared schema. Edit
@@ -68,40 +68,18 @@ def register(app: typer.Typer) -> None:
         snapshot: SnapshotOption = None,
         fmt: OutputFormat = Format.text,
     ) -> None:
+        from dbtool.api import diff as run_diff
         from dbtool.errors import UsageError
-        from dbtool.plan.types import Fill, PlanOptions, Rename
 
-        options = PlanOptions(allow_drop=allow_drop,
-                              renames=tuple(Rename.parse(r) for r in renames or ()),
-                              fills=tuple(Fill.parse(f) for f in fills or ()),
-                              lock_safe=not no_lock_safe)
-        if source or target:
-            if not (source and target) or args or folder:
-                raise UsageError("--from and --to go together, without SERVICE NAME",
-                                 hint="dbtool diff --from URL --to URL")
-            if dialect not in (None, "sqlite", "d1", "postgres"):
-                raise UsageError(f"unknown dialect {dialect!r}", hint="use sqlite, d1 or postgres")
-            from dbtool.core.generate import diff_urls
-
-            result = diff_urls(source, target, dialect, options)
-        else:
-            if dialect and folder is None:
-                raise UsageError("--dialect applies to --from/--to and --dir only",
-                                 hint="a service's dialect comes from dbtool.toml")
-            wanted = 1 if folder is not None else 2
-            if len(args or ()) != wanted:
-                raise UsageError("expected NAME with --dir" if folder else "expected SERVICE NAME",
-                                 hint='e.g. dbtool diff api "add user plan"')
-            if folder is not None and snapshot is None:
-                raise UsageError("diff --dir DIR needs --snapshot PATH, the declared schema",
-                                 hint='e.g. dbtool diff --dir migrations --dialect sqlite --snapshot '
-                                      'schemas/app.yaml "add user plan"')
-            from dbtool.core.generate import DiffRequest
-            from dbtool.core.generate import diff as generate
-
-            names = None if folder is not None else (args or [])[:1]
-            target_spec = spec(ctx, names, False, None, None, folder, dialect=dialect, snapshot=snapshot)
-            result = generate(target_spec, DiffRequest((args or [])[-1], options, dry_run))
+        parts = [None, *(args or ())] if folder is not None else list(args or ())
+        if len(parts) > 2:  # the API takes SERVICE NAME (NAME with --dir); it checks the rest
+            raise UsageError("expected NAME with --dir" if folder else "expected SERVICE NAME",
+                             hint='e.g. dbtool diff api "add user plan"')
+        service, name = (*parts, None, None)[:2]
+        result = run_diff(service, name, config=config_of(ctx), dir=folder, dialect=dialect,
+                          snapshot=snapshot, dry_run=dry_run, allow_drop=allow_drop,
+                          rename=renames or (), fill=fills or (), lock_safe=not no_lock_safe,
+                          from_url=source, to_url=target)
         _render(result, fmt)
         if result.refused:
             raise typer.Exit(1)

@@ -89,6 +89,6 @@ def _summary(result) -> None:
     line(f"wrote {result.config}")
     _notes(result)
     for snap in result.snapshots:
-        reason = f" — {snap['reason']}" if snap.get("reason") else ""
-        line(f"{snap['service']}: snapshot {snap['status']} {snap['path']}{reason}")
+        reason = f" — {snap.reason}" if snap.reason else ""
+        line(f"{snap.service}: snapshot {snap.status} {snap.path}{reason}")
     line("next: dbtool status --all && dbtool check")

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from dbtool.cli.options import DialectOption, Dir, PersistTo, TargetName, Url, spec
+from dbtool.cli.options import DialectOption, Dir, PersistTo, TargetName, Url, config_of
 from dbtool.errors import UsageError
 from dbtool.secrets import mask
 
@@ -93,12 +93,11 @@ def register(app: typer.Typer) -> None:
 
             _write(json_schema_text(), output)
             return
-        from dbtool.core.introspect import introspect as build
+        from dbtool.api import introspect as build
         from dbtool.report import render
 
-        target_spec = spec(ctx, [service] if service else None, False, target, url, folder,
-                           persist_to, dialect=dialect)
-        report = build(target_spec, tables=_names(tables))
+        report = build(service, config=config_of(ctx), dir=folder, url=url, target=target,
+                       dialect=dialect, persist_to=persist_to, tables=_names(tables))
         result = render(report, fmt.value, columns=columns)
         _write(result if isinstance(result, str) else _rich_text(result, output), output,
                rich=None if isinstance(result, str) else result)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import All, Dir
+from dbtool.cli.options import All, Dir, config_of
 from dbtool.cli.render import emit_json, line
 
 HELP = """Static rules on migration files: D1 compatibility, data loss, backward
@@ -79,12 +79,11 @@ def register(app: typer.Typer) -> None:
         if list_rules:
             _print_rules()
             return
-        from dbtool.core.lint import lint_targets
+        from dbtool.api import lint as run_lint
 
-        config = ctx.obj.get("config") if ctx.obj else None
-        reports = lint_targets(targets or [], all_services=all_, changed_since=changed_since,
-                               dialect=dialect.value if dialect else None, config=config,
-                               only_migrations=only_migrations, folder=folder, url=url)
+        config = config_of(ctx)
+        reports = run_lint(targets, all=all_, changed_since=changed_since, dialect=dialect,
+                           config=config, only_migrations=only_migrations, dir=folder, url=url)
         _emit(reports, fmt, show_suppressed, config)
         if any(report.failed for report in reports):
             raise typer.Exit(1)

@@ -19,7 +19,7 @@ from dbtool.cli.options import (
     TargetName,
     Url,
     annotate,
-    spec,
+    config_of,
 )
 from dbtool.cli.render import console, emit_json, line
 from dbtool.errors import DbtoolError
@@ -32,7 +32,8 @@ HELP = """Apply pending migrations in order, each file atomically with its histo
 
 Concurrent runs on one database wait for each other (--lock-timeout). A failing
 statement rolls its file back, names file:line:col, and exits 1; earlier files
-stay applied. Modified, deleted or renamed applied files and out-of-order
+stay applied. Each applied file gets a line naming its service; a failure ends
+the list with "SERVICE: N applied, stopped at FILE". Modified, deleted or renamed applied files and out-of-order
 pending files are refused (exit 1) unless explicitly allowed.
 
 Before anything runs, files are refused (exit 1) that break the target's
@@ -80,22 +81,25 @@ def register(app: typer.Typer) -> None:
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
         persist_to: PersistTo = None,
     ) -> None:
-        from dbtool.core.migrate import MigrateOptions
-        from dbtool.core.migrate import migrate as run_migrate
+        from functools import partial
 
-        opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
-                              allow_modified=allow_modified, allow_missing=allow_missing,
-                              allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
-                              prelude=prelude, include_sql=sql)
-        target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
+        from dbtool.api import migrate as run_migrate
+
+        run = partial(run_migrate, services, all=all_, config=config_of(ctx), dir=folder, url=url,
+                      target=target, persist_to=persist_to, to=to, dry_run=dry_run, sql=sql,
+                      allow_out_of_order=allow_out_of_order, allow_modified=allow_modified,
+                      allow_missing=allow_missing, allow_data_loss=allow_data_loss,
+                      lock_timeout=lock_timeout, prelude=prelude)
         if fmt is LogFormat.json:
-            runs = run_migrate(target_spec, opts)
-            emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})
+            emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in run()]})
             return
+        stops = _Stops()
         try:
-            with _progress() as listener:
-                runs = run_migrate(target_spec, opts, listener)
+            with _progress(stops) as listener:
+                runs = run(on_progress=listener)
         except DbtoolError as exc:
+            if stops.failed:  # the per-file lines end with where the run stopped
+                line(stops.failed)
             if fmt is LogFormat.github:  # the failure on the file and line, then the usual exit
                 from dbtool.report.github import from_error
 
@@ -103,6 +107,22 @@ def register(app: typer.Typer) -> None:
             raise
         for run in runs:
             _render_run(run, dry_run, sql)
+
+
+class _Stops:
+    """Counts each service's applied files, so a failure can end with `SERVICE: N applied,
+    stopped at FILE` (the error itself follows on stderr)."""
+
+    def __init__(self) -> None:
+        self.applied: dict[str, int] = {}
+        self.failed = ""
+
+    def __call__(self, event) -> None:
+        if event.kind == "applied":
+            self.applied[event.service] = self.applied.get(event.service, 0) + 1
+        elif event.kind == "failed":
+            count = self.applied.get(event.service, 0)
+            self.failed = f"{event.service}: {count} applied, stopped at {event.name}"
 
 
 def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
@@ -114,7 +134,7 @@ def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
     elif run.status is RunStatus.PLANNED:
         line(f"{run.service}{where}: {len(run.planned)} pending (dry run, nothing changed)")
         for item in run.planned:
-            line(f"  would apply {item.name}  ({item.statements} statements)")
+            line(f"{run.service}: would apply {item.name} ({item.statements} statements)")
             for statement in (item.sql or ()) if sql else ():
                 line("    " + statement.replace("\n", "\n    ") + ";")
     elif run.status is RunStatus.MIGRATED:
@@ -127,14 +147,16 @@ def _render_run(run: ServiceRun, dry_run: bool, sql: bool) -> None:
 
 
 @contextmanager
-def _progress():
-    """A Rich progress bar on a terminal; plain lines otherwise."""
+def _progress(stops: _Stops):
+    """Per-file lines, each naming its service (CI logs of `--all` interleave nothing, but a
+    reader should not have to scroll up for the service); a Rich bar on a terminal."""
     if not sys.stdout.isatty():  # no Rich import for scripts and CI
         def plain(event) -> None:
+            stops(event)
             if event.kind == "applied":
-                line(f"  applied {event.name}  {event.duration_ms:.1f} ms")
+                line(f"{event.service}: applied {event.name} ({event.duration_ms:.1f} ms)")
             elif event.kind == "skipped":
-                line(f"  skipped {event.name} (applied meanwhile by another run)")
+                line(f"{event.service}: skipped {event.name} (applied meanwhile by another run)")
         yield plain
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -144,6 +166,7 @@ def _progress():
         tasks: dict[str, int] = {}
 
         def rich_listener(event) -> None:
+            stops(event)
             if event.kind == "start":
                 tasks[event.service] = bar.add_task(event.service, total=event.total or 1)
             elif event.kind in ("applied", "skipped"):

@@ -83,6 +83,11 @@ PersistTo = Annotated[Path | None, typer.Option(
     "for d1-local targets (relative to the current directory).", file_okay=False)]
 
 
+def config_of(ctx: typer.Context) -> Path | None:
+    """The global --config option."""
+    return ctx.obj.get("config") if ctx.obj else None
+
+
 def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
          url: str | None, folder: Path | None, persist_to: Path | None = None, *,
          dialect: str | None = None, snapshot: Path | None = None) -> TargetSpec:

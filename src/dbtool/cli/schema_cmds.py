@@ -19,7 +19,7 @@ from dbtool.cli.options import (
     TargetName,
     Url,
     annotate,
-    spec,
+    config_of,
 )
 from dbtool.cli.render import console, emit_json, line
 
@@ -100,10 +100,10 @@ def register(app: typer.Typer) -> None:
     def snapshot_cmd(ctx: typer.Context, services: Services = None, all_: All = False,
                      folder: Dir = None, dialect: DialectOption = None,
                      snapshot: SnapshotOption = None, fmt: OutputFormat = Format.text) -> None:
-        from dbtool.core.schema_ops import snapshot as write_snapshots
+        from dbtool.api import snapshot as write_snapshots
 
-        results = write_snapshots(spec(ctx, services, all_, None, None, folder, dialect=dialect,
-                                       snapshot=snapshot))
+        results = write_snapshots(services, all=all_, config=config_of(ctx), dir=folder,
+                                  dialect=dialect, snapshot=snapshot)
         if fmt is Format.json:
             emit_json({"services": [r.to_dict() for r in results]})
             return
@@ -120,10 +120,10 @@ def register(app: typer.Typer) -> None:
                       "--snapshot", help="With --dir DIR: the snapshot file to compare with.",
                       dir_okay=False)] = None,
                   dialect: DialectOption = None, fmt: CiOutput = CiFormat.text) -> None:
-        from dbtool.core.schema_ops import audit
+        from dbtool.api import audit
 
-        results = audit(spec(ctx, services, all_, target, url, folder, dialect=dialect,
-                             snapshot=snapshot))
+        results = audit(services, all=all_, config=config_of(ctx), dir=folder, url=url,
+                        target=target, dialect=dialect, snapshot=snapshot)
         _render_audit(ctx, results, fmt)
         if any(not r.clean for r in results if not r.skip_reason):
             raise typer.Exit(1)
@@ -138,14 +138,14 @@ def register(app: typer.Typer) -> None:
                       "compatibility).")] = False,
                   folder: Dir = None, dialect: DialectOption = None, snapshot: SnapshotOption = None,
                   fmt: CiOutput = CiFormat.text) -> None:
-        from dbtool.core.check import check
+        from dbtool.api import check
         from dbtool.errors import UsageError
 
         if allow_skip and require_all:
             raise UsageError("give --allow-skip or --require-all, not both",
                              hint="a skip fails the check unless --allow-skip")
-        report = check(spec(ctx, services, all_, None, None, folder, dialect=dialect, snapshot=snapshot),
-                       allow_skip=allow_skip)
+        report = check(services, all=all_, config=config_of(ctx), dir=folder, dialect=dialect,
+                       snapshot=snapshot, allow_skip=allow_skip)
         _render_check(ctx, report, fmt)
         if report.exit_code:
             raise typer.Exit(report.exit_code)

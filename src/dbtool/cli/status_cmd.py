@@ -17,7 +17,7 @@ from dbtool.cli.options import (
     TargetName,
     Url,
     annotate,
-    spec,
+    config_of,
 )
 from dbtool.cli.render import console, emit_json, line
 
@@ -27,12 +27,18 @@ out-of-order (pending but older than the newest applied file), ignored (a
 parked file: its name starts with _ or matches the service's ignore globs; never
 applied). Duplicate versions are flagged. Never writes to the database.
 
+The table fits the terminal (80 columns in logs) and never cuts a file name:
+empty columns are left out, and what does not fit goes on an indented line
+below its row. Times are UTC, alike for every engine (2026-12-06 15:42:55).
+
 \b
 Examples:
   dbtool status --all
   dbtool status api --format json
   dbtool status --dir migrations --url sqlite:///app.db --exit-code
   dbtool status --all --exit-code --format github
+  dbtool status api --pending            # only what is not applied
+  dbtool status --all --summary          # counts, last applied, next
 
 Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
 """
@@ -53,16 +59,23 @@ def register(app: typer.Typer) -> None:
         fmt: LogOutputFormat = LogFormat.text,
         exit_code: Annotated[bool, typer.Option(
             "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
+        pending: Annotated[bool, typer.Option(
+            "--pending", help="List only migrations that are not applied (pending, out of order, "
+            "modified, missing), for long histories.")] = False,
+        summary: Annotated[bool, typer.Option(
+            "--summary", help="One summary per service (counts, last applied, next) instead of "
+            "the table.")] = False,
         persist_to: PersistTo = None,
     ) -> None:
-        from dbtool.core.status import status as run_status
+        from dbtool.api import status as run_status
 
-        results = run_status(spec(ctx, services, all_, target, url, folder, persist_to))
+        results = run_status(services, all=all_, config=config_of(ctx), dir=folder, url=url,
+                             target=target, persist_to=persist_to)
         if fmt is LogFormat.json:
-            emit_json({"services": [r.to_dict() for r in results]})
+            emit_json({"services": [_document(r, pending, summary) for r in results]})
         else:
             for result in results:
-                _render(result)
+                _render(result, pending=pending, summary=summary)
         if fmt is LogFormat.github:
             from dbtool.report.annotations import status_annotations
 
@@ -71,45 +84,73 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
 
-COLUMNS = ("migration", "state", "applied at", "source", "note")
+def _render(result, *, pending: bool = False, summary: bool = False) -> None:
+    from dbtool.cli import status_table as table
 
-
-def _render(result) -> None:
+    width = table.terminal_width()
     if result.skip_reason:
         line(f"{result.service}: skipped — {result.skip_reason}")
         return
-    counts = result.counts
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items() if n) or "no migrations"
-    title = f"{result.service} ({result.label}: {result.target}) — {summary}"
+    counts = ", ".join(f"{n} {k}" for k, n in result.counts.items() if n) or "no migrations"
+    head = f"{result.service} — {counts}"
     if not result.exists:
-        title += " — database not created yet"
-    # a row may carry no time (Supabase/dbmate rows, history without a file): an empty cell
-    rows = [(s.name, s.state.value, (s.applied.applied_at or "") if s.applied else "", _source(s), _note(s))
-            for s in result.states]
-    if sys.stdout.isatty():
-        _rich_table(title, rows)
-    else:  # scripts and CI logs: the same columns, without Rich's import and layout cost
-        line(title)
-        for text in aligned((COLUMNS, *rows)):
-            line(text)
+        head += " — database not created yet"
+    for text in table.title_lines(head, f"{result.label}: {result.target}", width):
+        line(text)
+    states = [s for s in result.states if _needs_attention(s)] if pending else list(result.states)
+    if summary:
+        _summary(result, table)
+        return
+    if not states:
+        line(f"{table.INDENT}nothing pending" if pending else f"{table.INDENT}no migration files")
+        return
+    rows = [table.Row((s.name, s.state.value, table.utc_time(s.applied.applied_at if s.applied else None),
+                       _source(s), _note(s))) for s in states]
+    colour = sys.stdout.isatty()
+    out = console() if colour else None
+    for laid in table.layout(rows, width):
+        if out is not None and laid.state is not None:
+            out.print(_coloured(laid.text, laid.state))
+        else:
+            line(laid.text)
+        for more in laid.more:
+            line(more)
 
 
-def aligned(rows: tuple[tuple[str, ...], ...]) -> list[str]:
-    """Left-aligned columns two spaces apart; trailing empty cells leave no padding."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-            for row in rows]
+def _summary(result, table) -> None:
+    """--summary: the newest applied file and the first one waiting, instead of the table."""
+    applied = [s for s in result.states if s.state.value == "applied"]
+    waiting = [s for s in result.states if _needs_attention(s)]
+    if applied:
+        last = applied[-1]
+        line(f"{table.INDENT}last applied: {last.name} ({table.utc_time(last.applied.applied_at)})"
+             if last.applied and last.applied.applied_at else f"{table.INDENT}last applied: {last.name}")
+    if waiting:
+        line(f"{table.INDENT}next: {waiting[0].name} ({waiting[0].state.value})"
+             + (f" and {len(waiting) - 1} more" if len(waiting) > 1 else ""))
 
 
-def _rich_table(title: str, rows: list[tuple[str, ...]]) -> None:
-    from rich.table import Table
+def _needs_attention(state) -> bool:
+    return state.state.value not in ("applied", "ignored")
 
-    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for column in COLUMNS:
-        table.add_column(column)
-    for name, state, applied_at, source, note in rows:
-        table.add_row(name, f"[{_STYLE.get(state, '')}]{state}[/]", applied_at, source, note)
-    console().print(table)
+
+def _coloured(text: str, span: slice) -> str:
+    from rich.markup import escape
+
+    state = text[span]
+    style = _STYLE.get(state.strip(), "")
+    return f"{escape(text[:span.start])}[{style}]{escape(state)}[/]{escape(text[span.stop:])}" \
+        if style else escape(text)
+
+
+def _document(result, pending: bool, summary: bool) -> dict:
+    """The JSON of one service; the filters leave the counts whole."""
+    document = result.to_dict()
+    if summary:
+        document.pop("migrations")
+    elif pending:
+        document["migrations"] = [s.to_dict() for s in result.states if _needs_attention(s)]
+    return document
 
 
 def _note(state) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from dbtool.config import Project, Service
 from dbtool.core.migration_text import FileText, build_text, lint_reason
+from dbtool.core.results.generate import DiffResult, DiffStatus, GeneratedFile
 from dbtool.errors import ConfigError, ConnectionFailed, DbtoolError, UsageError
 
 if TYPE_CHECKING:
@@ -30,7 +31,9 @@ MAX_LINT_ROUNDS = 3
 
 
 @dataclass
-class GeneratedFile:
+class _FileDraft:
+    """A generated file while lint may still add its lint-ignores (the text changes)."""
+
     name: str
     path: str
     transactional: bool
@@ -38,44 +41,30 @@ class GeneratedFile:
     operations: list[Any]  # dbtool.plan.ops.Op
     statements: list[str]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": self.path, "transaction": self.transactional,
-                "operations": [op.to_dict() for op in self.operations],
-                "statements": self.statements}
+    def frozen(self) -> GeneratedFile:
+        return GeneratedFile(self.name, self.path, self.transactional, self.text,
+                             tuple(self.operations), tuple(self.statements))
 
 
 @dataclass
-class DiffResult:
-    """What `dbtool diff` did; `status` is written | dry-run | nothing | refused | printed."""
+class _Diffing:
+    """What `diff` found so far; `result()` is the frozen `DiffResult` it returns."""
 
     service: str
     dialect: str
     source: str
-    status: str = "nothing"
+    status: DiffStatus = DiffStatus.NOTHING
     changes: list[Any] = field(default_factory=list)  # dbtool.diff.Change
-    files: list[GeneratedFile] = field(default_factory=list)
+    files: list[_FileDraft] = field(default_factory=list)
     refusals: list[Any] = field(default_factory=list)  # dbtool.plan.Refusal
     notices: list[str] = field(default_factory=list)
     residue: list[Any] = field(default_factory=list)  # dbtool.diff.Change left after the proof
     lint: list[Any] = field(default_factory=list)  # dbtool.lint Diagnostic (active errors)
 
-    @property
-    def refused(self) -> bool:
-        return self.status == "refused"
-
-    def to_dict(self) -> dict[str, Any]:
-        from dbtool.core.schema_ops import change_dict
-
-        return {
-            "service": self.service, "dialect": self.dialect, "source": self.source,
-            "status": self.status,
-            "changes": [change_dict(c) for c in self.changes],
-            "files": [f.to_dict() for f in self.files],
-            "refusals": [r.to_dict() for r in self.refusals],
-            "notices": self.notices,
-            "residue": [change_dict(c) for c in self.residue],
-            "lint": [d.to_dict() for d in self.lint],
-        }
+    def result(self) -> DiffResult:
+        return DiffResult(self.service, self.dialect, self.source, self.status, tuple(self.changes),
+                          tuple(f.frozen() for f in self.files), tuple(self.refusals),
+                          tuple(self.notices), tuple(self.residue), tuple(self.lint))
 
 
 @dataclass
@@ -119,20 +108,20 @@ def diff_service(service: Service, project: Project | None, request: DiffRequest
         raise ConfigError(f"service {service.name} has no snapshot at {service.snapshot}",
                           hint=f"write it with `dbtool snapshot {service.name}`, then edit it")
     desired = snapshot.load(service.snapshot).schema
-    result = DiffResult(service.name, service.dialect, _shown(service.snapshot, project))
+    result = _Diffing(service.name, service.dialect, _shown(service.snapshot, project))
     with built_scratch(service, project) as (url, _run):
         current = inspect_url(service, url)
         draft = _plan_and_render(result, current, desired, request, service)
         if draft is None:
-            return result
+            return result.result()
         _prove(result, service, url, draft, desired)
     if result.refusals:
-        result.status = "refused"
-        return result
+        result.status = DiffStatus.REFUSED
+        return result.result()
     if not request.dry_run:
         _write(service, result)
-    result.status = "dry-run" if request.dry_run else "written"
-    return result
+    result.status = DiffStatus.DRY_RUN if request.dry_run else DiffStatus.WRITTEN
+    return result.result()
 
 
 def _shown(path: Path, project: Project | None) -> str:
@@ -145,7 +134,7 @@ def _shown(path: Path, project: Project | None) -> str:
     return str(path)
 
 
-def _plan_and_render(result: DiffResult, current: Any, desired: Any, request: DiffRequest,
+def _plan_and_render(result: _Diffing, current: Any, desired: Any, request: DiffRequest,
                      service: Service) -> Draft | None:
     from dbtool.migrations.files import discover
     from dbtool.migrations.naming import next_name
@@ -154,10 +143,10 @@ def _plan_and_render(result: DiffResult, current: Any, desired: Any, request: Di
     planned = make_plan(current, desired, request.options, service.dialect)
     result.changes, result.notices = planned.changes, planned.plan.notices
     if planned.plan.refusals:
-        result.refusals, result.status = planned.plan.refusals, "refused"
+        result.refusals, result.status = list(planned.plan.refusals), DiffStatus.REFUSED
         return None
     if planned.plan.empty:
-        result.status = "nothing"
+        result.status = DiffStatus.NOTHING
         return None
     existing, scheme = discover(service.migrations, service.naming)
     names = [f.name for f in existing]
@@ -169,13 +158,13 @@ def _plan_and_render(result: DiffResult, current: Any, desired: Any, request: Di
         names.append(name)
         draft.names.append((name, label))
     draft.texts = _texts(result, draft)
-    result.files = [GeneratedFile(t.name, str(service.migrations / t.name), t.transactional, t.text,
+    result.files = [_FileDraft(t.name, str(service.migrations / t.name), t.transactional, t.text,
                                   list(r.plan.operations), [s.sql for s in r.statements])
                     for t, r in zip(draft.texts, draft.rendered, strict=True)]
     return draft
 
 
-def _texts(result: DiffResult, draft: Draft) -> list[FileText]:
+def _texts(result: _Diffing, draft: Draft) -> list[FileText]:
     return [build_text(name, label, result.source, rendered, result.changes, draft.now)
             for (name, label), rendered in zip(draft.names, draft.rendered, strict=True)]
 
@@ -183,7 +172,7 @@ def _texts(result: DiffResult, draft: Draft) -> list[FileText]:
 # -- the proof -----------------------------------------------------------------------------
 
 
-def _prove(result: DiffResult, service: Service, url: Any, draft: Draft, desired: Any) -> None:
+def _prove(result: _Diffing, service: Service, url: Any, draft: Draft, desired: Any) -> None:
     """Lint the new files (adding the lint-ignores their operations justify), apply them to
     the scratch database that holds the current state, and diff the result again."""
     from dbtool.plan import Refusal
@@ -225,7 +214,7 @@ def _apply(service: Service, url: Any) -> Any:
     return inspect_url(service, url)
 
 
-def _lint_until_clean(result: DiffResult, trial: Service, draft: Draft) -> None:
+def _lint_until_clean(result: _Diffing, trial: Service, draft: Draft) -> None:
     """Write the files into the trial folder and lint them; a finding an operation cannot
     avoid gets its lint-ignore with the reason, and the files are written again."""
     from dbtool.lint import LintConfig, lint_files
@@ -267,7 +256,7 @@ def _add_ignores(draft: Draft, diagnostics: list[Any]) -> bool:
     return added
 
 
-def _write(service: Service, result: DiffResult) -> None:
+def _write(service: Service, result: _Diffing) -> None:
     for generated in result.files:
         path = service.migrations / generated.name
         try:
@@ -340,18 +329,19 @@ def diff_urls(source: str, target: str, dialect: str | None, options: Any) -> Di
         raise UsageError(f"--from is {a.dialect} and --to is {b.dialect}",
                          hint="compare two databases of the same engine")
     current, desired = _inspect_both(Service(name="diff", dialect=dialect, migrations=Path(".")), a, b)
-    result = DiffResult("", dialect, b.display)
+    result = _Diffing("", dialect, b.display)
     planned = make_plan(current, desired, options, dialect)
-    result.changes, result.notices, result.refusals = planned.changes, planned.plan.notices, planned.plan.refusals
+    result.changes, result.notices = list(planned.changes), list(planned.plan.notices)
+    result.refusals = list(planned.plan.refusals)
     if result.refusals:
-        result.status = "refused"
-        return result
+        result.status = DiffStatus.REFUSED
+        return result.result()
     if planned.plan.empty:
-        return result
+        return result.result()
     for n, rendered in enumerate(render_plan(planned), 1):
         name = f"file {n}" + ("" if rendered.plan.transactional else " (outside a transaction)")
-        result.files.append(GeneratedFile(name, "", rendered.plan.transactional, "",
-                                          list(rendered.plan.operations),
-                                          [s.sql for s in rendered.statements]))
-    result.status = "printed"
-    return result
+        result.files.append(_FileDraft(name, "", rendered.plan.transactional, "",
+                                       list(rendered.plan.operations),
+                                       [s.sql for s in rendered.statements]))
+    result.status = DiffStatus.PRINTED
+    return result.result()

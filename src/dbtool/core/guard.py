@@ -21,63 +21,12 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from dbtool.core.results.guard import EditKind, FrozenEdit, GuardReport
 from dbtool.core.targets import TargetSpec, Use, resolve_targets
-from dbtool.errors import SourceLocation, UsageError
+from dbtool.errors import UsageError
 from dbtool.migrations.files import checksum
-
-
-@dataclass(frozen=True)
-class FrozenEdit:
-    """A committed migration that changed: `modified`, `deleted` or `renamed`."""
-
-    service: str
-    name: str
-    path: Path
-    kind: str
-    renamed_to: str | None = None
-
-    @property
-    def message(self) -> str:
-        if self.kind == "renamed":
-            return (f"{self.name} was renamed to {self.renamed_to}: a migration's name is its identity, "
-                    "so every tool would apply it again")
-        if self.kind == "deleted":
-            return f"{self.name} was deleted, but databases that applied it still list it"
-        return f"{self.name} changed after it was committed; databases that applied it will not see the edit"
-
-    @property
-    def hint(self) -> str:
-        fix = {"renamed": f"give it back the name {self.name}",
-               "deleted": f"restore {self.name}; undo its effect in a new migration (`dbtool new`)"}.get(
-            self.kind, "restore it and put the change in a new migration (`dbtool new`)")
-        return (f"{fix}; if it was never applied anywhere, compare against the target branch "
-                "instead (--against origin/main)")
-
-    @property
-    def location(self) -> SourceLocation:
-        return SourceLocation(self.path, 1 if self.path.exists() else None)
-
-    def to_dict(self) -> dict[str, object]:
-        return {"service": self.service, "name": self.name, "kind": self.kind,
-                "path": str(self.path), "renamed_to": self.renamed_to, "message": self.message,
-                "hint": self.hint}
-
-
-@dataclass
-class GuardReport:
-    against: str
-    services: list[str] = field(default_factory=list)
-    edits: list[FrozenEdit] = field(default_factory=list)
-    checked: int = 0  # committed migration files compared
-    outside: list[str] = field(default_factory=list)  # services whose folder is not in this repository
-
-    def to_dict(self) -> dict[str, object]:
-        return {"against": self.against, "ok": not self.edits, "checked": self.checked,
-                "services": self.services, "outside_repository": self.outside,
-                "edits": [e.to_dict() for e in self.edits]}
 
 
 def _git(cwd: Path, *args: str, binary: bool = False) -> subprocess.CompletedProcess:
@@ -137,11 +86,11 @@ def guard_folder(service: str, folder: Path, top: Path, revision: str) -> tuple[
         if raw is not None and (_blob_id(raw) == blob or checksum(raw) == checksum(_blob(top, blob))):
             continue
         if raw is not None:
-            edits.append(FrozenEdit(service, name, folder / name, "modified"))
+            edits.append(FrozenEdit(service, name, folder / name, EditKind.MODIFIED))
             continue
         moved = by_sum.get(checksum(_blob(top, blob)))
-        edits.append(FrozenEdit(service, name, folder / (moved or name), "renamed" if moved else "deleted",
-                                moved))
+        edits.append(FrozenEdit(service, name, folder / (moved or name),
+                                EditKind.RENAMED if moved else EditKind.DELETED, moved))
     return len(committed), edits
 
 
@@ -153,17 +102,19 @@ def guard(spec: TargetSpec, against: str = "HEAD") -> GuardReport:
     if not (spec.adhoc or spec.services or spec.all):
         spec = replace(spec, all=True)
     resolution = resolve_targets(spec, Use.FOLDER)
-    report = GuardReport(against)
     root = resolution.project.root if resolution.project else resolution.one.service.migrations
     if not root.is_dir():
         raise UsageError(f"migrations folder {root} does not exist", hint="check the path given to --dir")
     top = _top(root)
+    edits: list[FrozenEdit] = []
+    outside: list[str] = []
+    checked = 0
     for service in resolution.services:
-        report.services.append(service.name)
         if not service.migrations.resolve().is_relative_to(top.resolve()):
-            report.outside.append(service.name)  # nothing of it is committed here
+            outside.append(service.name)  # nothing of it is committed here
             continue
-        count, edits = guard_folder(service.name, service.migrations, top, against)
-        report.checked += count
-        report.edits.extend(edits)
-    return report
+        count, found = guard_folder(service.name, service.migrations, top, against)
+        checked += count
+        edits.extend(found)
+    return GuardReport(against, tuple(s.name for s in resolution.services), tuple(edits), checked,
+                       tuple(outside))

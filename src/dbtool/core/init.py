@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from dbtool.core.init_detect import Detected, detect, down_section
+from dbtool.core.results.init import InitResult, InitSnapshot
 from dbtool.errors import DbtoolError, UsageError
 
 HEADER = """\
@@ -26,28 +27,6 @@ HEADER = """\
 """
 
 
-@dataclass
-class InitResult:
-    root: Path
-    config: Path
-    services: list[Detected]
-    notes: list[str]
-    text: str
-    dry_run: bool = False
-    written: bool = False
-    split: list[str] = field(default_factory=list)  # dbmate files whose down section moved
-    snapshots: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return any(s["status"] == "failed" for s in self.snapshots)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"config": str(self.config), "dry_run": self.dry_run, "written": self.written,
-                "services": [s.to_dict() for s in self.services], "notes": self.notes,
-                "split_down": self.split, "snapshots": self.snapshots, "toml": self.text}
-
-
 def init_project(root: Path, *, dialect: str | None = None, dry_run: bool = False,
                  split_down: bool = False, snapshots: bool = True) -> InitResult:
     """Detect, render and (unless `dry_run`) write dbtool.toml, down files and snapshots."""
@@ -56,7 +35,7 @@ def init_project(root: Path, *, dialect: str | None = None, dry_run: bool = Fals
     _refuse_existing(root)
     found = detect(root, dialect)
     text = render(found.services)
-    result = InitResult(root, config, found.services, found.notes, text, dry_run=dry_run)
+    result = InitResult(root, config, tuple(found.services), tuple(found.notes), text, dry_run=dry_run)
     _validate(text, root)
     downs = [(s, name) for s in found.services for name in s.down_sections]
     if downs and not split_down:
@@ -67,14 +46,11 @@ def init_project(root: Path, *, dialect: str | None = None, dry_run: bool = Fals
             hint="rerun with --split-down to move each to down/<same name>.sql (where `dbtool "
                  "rollback` reads it), or move them yourself")
     if dry_run:
-        result.split = [f"{s.migrations}/{n}" for s, n in downs]
-        return result
-    result.split = [_split(root / s.migrations, n, root) for s, n in downs]
+        return replace(result, split=tuple(f"{s.migrations}/{n}" for s, n in downs))
+    split = tuple(_split(root / s.migrations, n, root) for s, n in downs)
     config.write_text(text, encoding="utf-8", newline="\n")
-    result.written = True
-    if snapshots:
-        result.snapshots = _snapshots(config)
-    return result
+    return replace(result, split=split, written=True,
+                   snapshots=_snapshots(config) if snapshots else ())
 
 
 def _refuse_existing(root: Path) -> None:
@@ -159,26 +135,26 @@ def _split(folder: Path, name: str, root: Path) -> str:
     return path.relative_to(root).as_posix()
 
 
-def _snapshots(config: Path) -> list[dict[str, Any]]:
+def _snapshots(config: Path) -> tuple[InitSnapshot, ...]:
     """Write each service's snapshot from a scratch build; a service that cannot be built is
     reported (skipped: no scratch server; failed: the migrations do not apply)."""
     from dbtool.config import load_project
+
+    project = load_project(config)
+    return tuple(_snapshot(service, project, config) for service in project.services)
+
+
+def _snapshot(service: Any, project: Any, config: Path) -> InitSnapshot:
     from dbtool.core.schema_ops import snapshot_service
     from dbtool.core.targets import TargetSpec, Use, resolve_targets
 
-    project = load_project(config)
-    done = []
-    for service in project.services:
-        entry: dict[str, Any] = {"service": service.name, "path": str(service.snapshot)}
-        if service.snapshot is not None and service.snapshot.exists():
-            entry.update(status="kept", reason="a snapshot already exists")
-        else:
-            try:
-                spec = TargetSpec(services=(service.name,), config=config)
-                resolved = resolve_targets(spec, Use.SCRATCH, project=project).one.service
-                result = snapshot_service(resolved, project)
-                entry.update(status=result.status, reason=result.skip_reason)
-            except DbtoolError as exc:
-                entry.update(status="failed", reason=exc.one_line())
-        done.append(entry)
-    return done
+    path = str(service.snapshot)
+    if service.snapshot is not None and service.snapshot.exists():
+        return InitSnapshot(service.name, path, "kept", "a snapshot already exists")
+    try:
+        spec = TargetSpec(services=(service.name,), config=config)
+        resolved = resolve_targets(spec, Use.SCRATCH, project=project).one.service
+        result = snapshot_service(resolved, project)
+    except DbtoolError as exc:
+        return InitSnapshot(service.name, path, "failed", exc.one_line())
+    return InitSnapshot(service.name, path, str(result.status), result.skip_reason)

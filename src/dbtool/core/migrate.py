@@ -26,7 +26,7 @@ from dbtool.core.results.run import (
 from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
 from dbtool.engines.base import Capabilities, Engine
-from dbtool.errors import HistoryConflict, MigrationFileError, UsageError
+from dbtool.errors import DbtoolError, HistoryConflict, MigrationFileError, UsageError
 from dbtool.migrations.files import LoadedMigration, MigrationFile, discover, load, parked_names
 from dbtool.migrations.history import AppliedMigration, MigrationState, State, compute_states
 
@@ -224,7 +224,11 @@ def _apply_all(engine: Engine, loaded: list[LoadedMigration], opts: MigrateOptio
     applied = []
     emit(Progress(ProgressKind.START, service, total=total))
     for index, migration in enumerate(loaded, 1):
-        outcome = engine.apply(migration, lock_timeout=opts.lock_timeout or 0.0)
+        try:
+            outcome = engine.apply(migration, lock_timeout=opts.lock_timeout or 0.0)
+        except DbtoolError:  # renderers say where the run stopped; the error says why
+            emit(Progress(ProgressKind.FAILED, service, migration.file.name, index, total))
+            raise
         if outcome.applied:
             applied.append(AppliedFile(outcome.name, round(outcome.duration_ms, 3), outcome.statements))
         kind = ProgressKind.APPLIED if outcome.applied else ProgressKind.SKIPPED

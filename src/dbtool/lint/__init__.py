@@ -38,3 +38,9 @@ def __getattr__(name: str) -> Any:
     import importlib
 
     return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+# `dbtool.lint(...)` is the public API function of that name (dbtool._command_module).
+from dbtool._command_module import make_callable  # noqa: E402
+
+make_callable(__name__)

@@ -6,7 +6,8 @@ keep their typed objects (`dbtool.diff.Change`, `SecurityFinding`, lint
 `Diagnostic`) — `to_dict()` is where they become JSON, and its output is the
 `--format json` document of each command.
 
-One module per command family (run, status, schema, history, check), each imported
+One module per command family (run, status, schema, history, check, generate, guard,
+init), each imported
 on first use: `dbtool status` loads only `ServiceStatus`, so it starts as fast as before.
 """
 
@@ -17,7 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import CheckFinding, CheckReport, CheckStep, ServiceCheck, StepResult
+    from .generate import DiffResult, DiffStatus, GeneratedFile
+    from .guard import EditKind, FrozenEdit, GuardReport
     from .history import HistoryAction, HistoryItem, HistoryResult, UncomparedCounts
+    from .init import InitResult, InitSnapshot
     from .run import AppliedFile, PlannedFile, Progress, ProgressKind, RunStatus, ServiceRun
     from .schema import AuditResult, HistoryProblem, SnapshotResult, SnapshotStatus, change_dict
     from .status import ServiceStatus
@@ -31,11 +35,15 @@ _HOMES = {
     **dict.fromkeys(("HistoryAction", "HistoryItem", "HistoryResult", "UncomparedCounts"), "history"),
     **dict.fromkeys(("CheckFinding", "CheckReport", "CheckStep", "ServiceCheck", "StepResult"),
                     "check"),
+    **dict.fromkeys(("DiffResult", "DiffStatus", "GeneratedFile"), "generate"),
+    **dict.fromkeys(("EditKind", "FrozenEdit", "GuardReport"), "guard"),
+    **dict.fromkeys(("InitResult", "InitSnapshot"), "init"),
 }
 __all__ = [
-    "AppliedFile", "AuditResult", "CheckFinding", "CheckReport", "CheckStep", "HistoryAction",
-    "HistoryItem", "HistoryProblem", "HistoryResult", "PlannedFile", "Progress", "ProgressKind",
-    "RunStatus", "ServiceCheck", "ServiceRun", "ServiceStatus", "SnapshotResult", "SnapshotStatus",
+    "AppliedFile", "AuditResult", "CheckFinding", "CheckReport", "CheckStep", "DiffResult",
+    "DiffStatus", "EditKind", "FrozenEdit", "GeneratedFile", "GuardReport", "HistoryAction",
+    "HistoryItem", "HistoryProblem", "HistoryResult", "InitResult", "InitSnapshot", "PlannedFile",
+    "Progress", "ProgressKind", "RunStatus", "ServiceCheck", "ServiceRun", "ServiceStatus", "SnapshotResult", "SnapshotStatus",
     "StepResult", "UncomparedCounts", "change_dict",
 ]
 

@@ -72,6 +72,7 @@ class ProgressKind(StrEnum):
     START = "start"
     APPLIED = "applied"
     SKIPPED = "skipped"  # applied meanwhile by another run
+    FAILED = "failed"  # this file failed and was rolled back; the run stops (the error follows)
     DONE = "done"
 
 
