@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, spec
+from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, TargetName, Url, spec
 from dbtool.cli.render import emit_json, line
 
 HELP = """Write the next migration from the declared schema. Edit
@@ -23,6 +23,24 @@ in a second file marked -- dbtool:no-transaction, NOT VALID then VALIDATE).
 Drops and narrowing type changes need --allow-drop; a drop plus an add that
 looks like a rename needs --rename (never guessed).
 
+Every object kind the schema model holds is planned: tables, views (in
+dependency order, recreated around a rebuild or a column type change),
+functions (CREATE OR REPLACE, or dropped and recreated with the triggers,
+views and policies that use them when the signature changes), triggers,
+enums (ADD VALUE; recreated when a value is removed or reordered, removal
+needs --allow-drop), sequences, row-level security, policies, publication
+membership, comments and grants. Kinds the model does not hold are reported
+as not compared, never as equal.
+
+Other desired states (--to): `--to live` takes the service's live database
+(--target T or --url U, else its default target) as it is now: the file
+captures what was changed there by hand (dbtool's own tables and the
+prelude's objects excluded); with --mark-applied it is then recorded as
+applied there, only if the migrations plus the new file build exactly the
+live schema. `--to sql:DIR` builds a folder of SQL files (file-name order,
+prelude first; Supabase's supabase/schemas/ works as it is) on a scratch
+database. A service with `declared = "DIR"` in dbtool.toml uses its folder.
+
 With --from URL --to URL, compares two databases and prints the SQL that
 turns the first into the second (writes nothing). Ad hoc (no dbtool.toml):
 --dir DIR --dialect D --snapshot PATH NAME writes the next file into DIR.
@@ -33,6 +51,8 @@ Examples:
   dbtool diff api "add user plan" --fill users.plan="'free'"
   dbtool diff api "rename name" --rename users.name=full_name
   dbtool diff scenes "drop legacy table" --allow-drop --format json
+  dbtool diff studio "dashboard changes" --to live --target prod --mark-applied
+  dbtool diff studio "from schemas" --to sql:supabase/schemas --dry-run
   dbtool diff --from postgresql://localhost/prod --to postgresql://localhost/dev
   dbtool diff --dir migrations --dialect sqlite --snapshot app.yaml "add plan"
 
@@ -61,7 +81,14 @@ def register(app: typer.Typer) -> None:
         no_lock_safe: Annotated[bool, typer.Option(
             "--no-lock-safe", help="Postgres: plain forms in one file (no CONCURRENTLY, no NOT VALID).")] = False,
         source: Annotated[str | None, typer.Option("--from", help="Database URL of the current state.")] = None,
-        target: Annotated[str | None, typer.Option("--to", help="Database URL of the desired state.")] = None,
+        target: Annotated[str | None, typer.Option(
+            "--to", help="With --from: the database URL of the desired state. With SERVICE NAME: "
+            "`live` (the service's database) or `sql:DIR` (a folder of SQL files).")] = None,
+        live_target: TargetName = None,
+        live_url: Url = None,
+        mark_applied: Annotated[bool, typer.Option(
+            "--mark-applied", help="With --to live: record the new file as applied on that "
+            "database (after proving migrations + file == live).")] = False,
         dialect: Annotated[str | None, typer.Option(
             "--dialect", help="With --from/--to (default: from the URL) or --dir: sqlite, d1 or postgres.")] = None,
         folder: Dir = None,
@@ -75,8 +102,8 @@ def register(app: typer.Typer) -> None:
                               renames=tuple(Rename.parse(r) for r in renames or ()),
                               fills=tuple(Fill.parse(f) for f in fills or ()),
                               lock_safe=not no_lock_safe)
-        if source or target:
-            if not (source and target) or args or folder:
+        if source or (target and not args):
+            if not (source and target) or args or folder or live_target or live_url or mark_applied:
                 raise UsageError("--from and --to go together, without SERVICE NAME",
                                  hint="dbtool diff --from URL --to URL")
             if dialect not in (None, "sqlite", "d1", "postgres"):
@@ -100,8 +127,10 @@ def register(app: typer.Typer) -> None:
             from dbtool.core.generate import diff as generate
 
             names = None if folder is not None else (args or [])[:1]
-            target_spec = spec(ctx, names, False, None, None, folder, dialect=dialect, snapshot=snapshot)
-            result = generate(target_spec, DiffRequest((args or [])[-1], options, dry_run))
+            target_spec = spec(ctx, names, False, live_target, live_url, folder, dialect=dialect,
+                               snapshot=snapshot)
+            result = generate(target_spec, DiffRequest((args or [])[-1], options, dry_run, to=target,
+                                                       mark_applied=mark_applied))
         _render(result, fmt)
         if result.refused:
             raise typer.Exit(1)
@@ -135,14 +164,19 @@ def _render(result, fmt: Format) -> None:
             line(generated.text)
         else:
             line(f"wrote {generated.path}")
+    for name in result.marked:
+        line(f"recorded {name} as applied on {result.target} (it captures changes made there)")
     _notices(result)
-    if result.status == "written":
+    if result.status == "written" and not result.marked:
         line(f"review the file(s), then `dbtool migrate {result.service}` and `dbtool check`")
 
 
 def _notices(result) -> None:
     for notice in result.notices:
         line(f"note: {notice}")
+    if result.not_compared:
+        counted = ", ".join(f"{n.count} {n.kind}" for n in result.not_compared)
+        line(f"note: not compared (the schema model does not hold them): {counted}")
 
 
 def _refused(result, where: str) -> None:
