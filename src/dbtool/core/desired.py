@@ -67,18 +67,32 @@ def sql_files(folder: Path) -> list[Path]:
 
 
 def declared_schema(service: Service, project: Project | None, folder: Path) -> Schema:
-    """The schema the folder's SQL files build on a scratch database with the prelude."""
+    """The schema the folder's SQL files build on a scratch database with the prelude.
+
+    The files are applied as migrations of a copy of the service (numbered in file-name
+    order), so each runs in its transaction unless it says `-- dbtool:no-transaction`,
+    and an error names the declared file and line."""
     from dbtool.core.migrate import MigrateOptions, migrate_target
     from dbtool.core.schema_ops import inspect_url
     from dbtool.core.scratch import scratch_url
     from dbtool.core.targets import ResolvedTarget
 
     files = sql_files(folder)
-    with scratch_url(service, project) as url, _no_migrations(service) as empty:
-        migrate_target(ResolvedTarget(empty, url, "scratch", prelude=True),
-                       MigrateOptions(prelude=True, lock_timeout=30.0))
-        for path in files:
-            _run_file(service, url, path)
+    with scratch_url(service, project) as url, _no_migrations(service) as copy:
+        names = {}
+        for n, path in enumerate(files, 1):
+            name = f"{n:04d}_{path.stem}.sql"
+            (copy.migrations / name).write_bytes(path.read_bytes())
+            names[str(copy.migrations / name)] = str(path)
+        try:
+            migrate_target(ResolvedTarget(replace(copy, naming="sequential", ignore=()), url, "scratch",
+                                          prelude=True), MigrateOptions(prelude=True, lock_timeout=30.0))
+        except DbtoolError as exc:
+            text = exc.one_line()
+            for temporary, original in names.items():
+                text = text.replace(temporary, original)
+            raise MigrationFileError(f"the declared SQL in {folder} failed: {text}",
+                                     hint="fix the declared SQL; nothing was written") from exc
         return inspect_url(service, url)
 
 
@@ -87,25 +101,6 @@ def _no_migrations(service: Service) -> Iterator[Service]:
     """The service with an empty migrations folder: a build of it is the prelude alone."""
     with tempfile.TemporaryDirectory(prefix="dbtool-prelude-") as folder:
         yield replace(service, migrations=Path(folder))
-
-
-def _run_file(service: Service, url: DatabaseUrl, path: Path) -> None:
-    from dbtool.engines import open_engine
-    from dbtool.migrations.files import MigrationFile, checksum, load
-    from dbtool.migrations.naming import Version
-
-    raw = path.read_bytes()
-    file = MigrationFile(path.name, path, Version(0, path.name), checksum(raw), raw)
-    engine = open_engine(url, service.dialect, history_table=service.history_table,
-                         history_schema=service.history_schema)
-    try:
-        statements = load(file, engine.capabilities.splitter).statements
-        engine.run_script(statements, source=str(path))
-    except DbtoolError as exc:
-        raise MigrationFileError(f"{path}: {exc.one_line()}",
-                                 hint="fix the declared SQL; nothing was written") from exc
-    finally:
-        engine.close()
 
 
 def prelude_schema(service: Service, project: Project | None) -> Schema | None:
