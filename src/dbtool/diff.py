@@ -180,7 +180,7 @@ _FIELDS: dict[type, dict[str, Canon]] = {
               "condition": _expr, "function": _sql, "body": _sql},
     Function: {"returns": _fold, "language": _same, "kind": _same, "body": collapse_ws,
                "security_definer": _same, "volatility": _fold, "strict": _same,
-               "config": _same},
+               "config": _same, "signature": collapse_ws},
     Enum: {"values": _same},
     SequenceModel: {"data_type": _fold, "start": _same, "increment": _same,
                     "min_value": _same, "max_value": _same, "cache": _same, "cycle": _same},

@@ -73,6 +73,7 @@ def choose(rng: random.Random, pg: bool) -> dict[str, Any]:
         c.update({
             "enum": rng.sample(["a", "b", "c", "d"], rng.randint(1, 4)), "enum_col": rng.random() < 0.5,
             "fn": rng.random() < 0.8, "fn_n": rng.randint(1, 9), "fn_args": rng.choice(["x integer", "x bigint"]),
+            "fn_default": rng.choice([None, "1", "2"]),
             "fn_comment": rng.choice([None, "adds", "plus n"]), "fn_public": rng.random() < 0.7,
             "rls": rng.random() < 0.5, "forced": rng.random() < 0.3,
             "policies": sorted(rng.sample(["p_read", "p_write", "p_all"], rng.randint(0, 3))),
@@ -155,8 +156,10 @@ def build(c: dict[str, Any], p: str, pg: bool) -> dict[str, list[Any]]:
         out["enums"].append(Enum(f"{p}e", tuple(c["enum"])))
         if c["fn"]:
             grants = (Grant("PUBLIC", ("EXECUTE",)),) if c["fn_public"] else ()
+            signature = f"{c['fn_args']} DEFAULT {c['fn_default']}" if c["fn_default"] else None
             out["functions"].append(Function(f"{p}f", c["fn_args"], "integer", "sql", f"SELECT (x + {c['fn_n']})::integer",
-                                             volatility="IMMUTABLE", comment=c["fn_comment"], grants=grants))
+                                             volatility="IMMUTABLE", comment=c["fn_comment"], grants=grants,
+                                             signature=signature))
         if c["seq"]:
             out["sequences"].append(Sequence(f"{p}s", increment=c["seq_inc"], cache=c["seq_cache"],
                                              cycle=c["seq_cycle"], max_value=c["seq_max"]))

@@ -59,6 +59,7 @@ def functions(doc: dict[str, Any]) -> None:
     old = fns.pop("owns_project(project uuid)")
     fns["owns_project(project uuid, strict_owner boolean)"] = {
         **old, "arguments": "project uuid, strict_owner boolean",
+        "signature": "project uuid, strict_owner boolean DEFAULT true",
         "body": OWNS.replace("auth.uid())", "auth.uid() OR NOT strict_owner)")}
     doc["tables"]["tasks"]["policies"]["Owners can read tasks"]["using"] = "owns_project(project_id, true)"
     touch = next(t for t in doc["triggers"] if t["name"] == "trg_tasks_owner_touch")

@@ -62,13 +62,13 @@ class PgObjects:
 
     def recreated_functions(self) -> list[tuple[Function, Function]]:
         """(old, new) functions whose signature changes, so CREATE OR REPLACE cannot serve:
-        return type or kind changed, or the same name with other arguments."""
+        return type, kind or parameter defaults changed, or the same name with other arguments."""
         out: list[tuple[Function, Function]] = []
         old_by_key = {f.key: f for f in self.current.functions}
         new_by_key = {f.key: f for f in self.desired.functions}
         for change in self._changed(ObjectType.FUNCTION):
             key = change.path[0]
-            if change.kind is ChangeKind.CHANGED and change.field in ("returns", "kind"):
+            if change.kind is ChangeKind.CHANGED and change.field in ("returns", "kind", "signature"):
                 pair = (old_by_key[key], new_by_key[key])
                 if pair not in out:
                     out.append(pair)

@@ -114,7 +114,7 @@ class PostgresRenderer(Renderer):
     def r_create_function(self, op: ops.CreateFunction) -> list[str]:
         f = op.function
         head = "CREATE OR REPLACE" if op.replace else "CREATE"
-        parts = [f"{head} {f.kind.upper()} {self.qt(f.key.rsplit('(', 1)[0])}({f.arguments})"]
+        parts = [f"{head} {f.kind.upper()} {self.qt(f.key.rsplit('(', 1)[0])}({f.signature or f.arguments})"]
         if f.kind == "function":
             parts.append(f"RETURNS {f.returns}")
         parts.append(f"LANGUAGE {f.language}")
