@@ -92,7 +92,9 @@ class PostgresPlanner(PgObjects, Planner):
         self.first += early_enums + self.sequence_ops()
         new_functions, swapped = self.function_ops()
         self.first += new_functions
-        retyped = {k: {c.new.name for c in d.changed_columns if "type" in c.fields} for k, d in deltas.items()}
+        # columns a policy may not stand on while they change type or go
+        retyped = {k: {c.new.name for c in d.changed_columns if "type" in c.fields}
+                   | {c.name for c in d.dropped_columns} for k, d in deltas.items()}
         for op in recreated_enums:
             for key, column, _ in op.columns:
                 retyped.setdefault(key, set()).add(column)
