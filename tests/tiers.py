@@ -18,6 +18,8 @@ SLOW: dict[str, str] = {
     "tests/packaging/": "wheel builds, the real pre-commit, the CI workflow's steps",
     "tests/bench/": "the benchmark harness",
     "tests/diff/test_properties.py": "hundreds of generated plans per dialect",
+    "tests/diff/test_object_properties.py": "400 generated object plans (Postgres and SQLite)",
+    "tests/diff/test_objects_postgres.py": "ten studio steps on one database, each diffed, migrated and audited",
     "tests/history/test_d1_local.py": "the real wrangler",
     "tests/history/test_d1_remote.py": "the miniflare-backed REST server",
     "tests/history/test_keyword_names.py::test_remote_d1_history_table_named_like_a_keyword":

@@ -152,10 +152,15 @@ def diff(service: str | None = None, name: str | None = None, *, config: PathArg
          dir: PathArg | None = None, dialect: str | None = None, snapshot: PathArg | None = None,
          dry_run: bool = False, allow_drop: bool = False, rename: Sequence[str] = (),
          fill: Sequence[str] = (), lock_safe: bool = True, from_url: str | None = None,
-         to_url: str | None = None, now: datetime | None = None) -> DiffResult:
+         to_url: str | None = None, to: str | None = None, target: str | None = None,
+         url: str | None = None, mark_applied: bool = False,
+         now: datetime | None = None) -> DiffResult:
     """Write the next migration of `service` from its edited snapshot, proven on a scratch
     database first (`dbtool diff SERVICE NAME`); ad hoc `diff(name=…, dir=, dialect=,
     snapshot=)`. With `from_url=`/`to_url=`: the SQL between two databases, written nowhere.
+    `to="live"` takes the desired state from the service's live database (`target=`/`url=`,
+    else its default target; `mark_applied=True` records the file there once proven),
+    `to="sql:DIR"` from a folder of SQL files.
     `rename` and `fill` take the CLI's spellings (`users.name=full_name`, `users.plan='free'`)."""
     from dbtool.errors import UsageError
     from dbtool.plan.types import Fill, PlanOptions, Rename
@@ -163,7 +168,8 @@ def diff(service: str | None = None, name: str | None = None, *, config: PathArg
     options = PlanOptions(allow_drop=allow_drop, renames=tuple(Rename.parse(r) for r in rename),
                           fills=tuple(Fill.parse(f) for f in fill), lock_safe=lock_safe)
     if from_url or to_url:
-        if not (from_url and to_url) or service or name or dir:
+        if not (from_url and to_url) or service or name or dir or to or target or url \
+                or mark_applied:
             raise UsageError("--from and --to go together, without SERVICE NAME",
                              hint="dbtool diff --from URL --to URL")
         if dialect not in (None, "sqlite", "d1", "postgres"):
@@ -184,8 +190,9 @@ def diff(service: str | None = None, name: str | None = None, *, config: PathArg
     from dbtool.core.generate import DiffRequest
     from dbtool.core.generate import diff as run
 
-    spec = target_spec(service, config=config, dir=dir, dialect=dialect, snapshot=snapshot)
-    return run(spec, DiffRequest(name, options, dry_run, now))
+    spec = target_spec(service, config=config, dir=dir, dialect=dialect, snapshot=snapshot,
+                       target=target, url=url)
+    return run(spec, DiffRequest(name, options, dry_run, now, to=to, mark_applied=mark_applied))
 
 
 def introspect(service: str | None = None, *, config: PathArg | None = None,

@@ -26,6 +26,7 @@ _SERVICE_KEYS = {
     "url_env": "env", "targets": "table", "prelude": "text", "schemas": "names",
     "history_schema": "text", "history_table": "text", "lint": "table", "wrangler": "text",
     "binding": "text", "description": "string", "exposed_schemas": "names", "ignore": "names",
+    "declared": "text",
 }
 _TARGET_KEYS = {"url_env": "env", "prelude": "bool", "description": "string"}
 _TOP_KEYS = {"services": "table", "scratch_url_env": "env", "scratch_url": "text",
@@ -76,6 +77,7 @@ class Service:
     wrangler: Path | None = None  # a D1 service's wrangler.toml / wrangler.jsonc
     binding: str | None = None  # its d1_databases binding (None: the only one)
     explicit: frozenset[str] = frozenset()  # keys dbtool.toml set (they beat wrangler's)
+    declared: Path | None = None  # a folder of SQL files declaring the schema (`--to sql:DIR`)
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -287,6 +289,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         wrangler=_wrangler_path(body, root, where, loc),
         binding=str(body["binding"]) if body.get("binding") else None,
         explicit=frozenset(body),
+        declared=root / str(body["declared"]) if body.get("declared") else None,
     )
 
 

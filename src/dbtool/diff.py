@@ -139,6 +139,11 @@ def _sql(value: str | None) -> str | None:
     return normalize_sql(value)
 
 
+def _query(value: str | None) -> str | None:
+    """A view's query: a trailing semicolon is spelling, not meaning."""
+    return normalize_sql(value.rstrip().rstrip(";") if value else value)
+
+
 def _fold(value: str | None) -> str | None:
     return None if value is None else " ".join(value.split()).casefold()
 
@@ -170,12 +175,12 @@ _FIELDS: dict[type, dict[str, Canon]] = {
             "include": _same, "nulls_not_distinct": _same},
     Policy: {"command": _fold, "permissive": _same, "roles": _same, "using": _expr,
              "with_check": _expr},
-    View: {"definition": _sql, "materialized": _same, "security_invoker": _same},
+    View: {"definition": _query, "materialized": _same, "security_invoker": _same},
     Trigger: {"timing": _fold, "events": _same, "for_each": _fold, "columns": _same,
               "condition": _expr, "function": _sql, "body": _sql},
     Function: {"returns": _fold, "language": _same, "kind": _same, "body": collapse_ws,
                "security_definer": _same, "volatility": _fold, "strict": _same,
-               "config": _same},
+               "config": _same, "signature": collapse_ws},
     Enum: {"values": _same},
     SequenceModel: {"data_type": _fold, "start": _same, "increment": _same,
                     "min_value": _same, "max_value": _same, "cache": _same, "cycle": _same},

@@ -324,6 +324,9 @@ class Function:
     config: tuple[str, ...] = ()  # e.g. search_path=public
     comment: str | None = None
     grants: tuple[Grant, ...] = DEFAULT_FUNCTION_GRANTS  # EXECUTE, as on the catalog
+    # The argument list as CREATE writes it, when it says more than `arguments` (the identity
+    # list that names the function): parameter defaults, OUT parameters.
+    signature: str | None = None
 
     def __post_init__(self) -> None:
         _set(self, "config", tuple(sorted(self.config)))

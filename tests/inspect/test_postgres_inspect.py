@@ -200,7 +200,8 @@ triggers:
   function: touch()
 functions:
   app.add(a integer, b integer): {arguments: 'a integer, b integer', returns: integer, language: sql,
-    body: SELECT a + b, schema: app, volatility: IMMUTABLE, strict: true}
+    body: SELECT a + b, schema: app, volatility: IMMUTABLE, strict: true,
+    signature: 'a integer, b integer DEFAULT 1'}
   app.noop(): {arguments: '', returns: '', language: sql, body: "BEGIN ATOMIC\\n SELECT 1;\\nEND", schema: app,
     kind: procedure}
   touch():

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, config_of
+from dbtool.cli.options import Dir, Format, OutputFormat, SnapshotOption, TargetName, Url, config_of
 from dbtool.cli.render import emit_json, line
 
 HELP = """Write the next migration from the declared schema. Edit
@@ -23,6 +23,24 @@ in a second file marked -- dbtool:no-transaction, NOT VALID then VALIDATE).
 Drops and narrowing type changes need --allow-drop; a drop plus an add that
 looks like a rename needs --rename (never guessed).
 
+Every object kind the schema model holds is planned: tables, views (in
+dependency order, recreated around a rebuild or a column type change),
+functions (CREATE OR REPLACE, or dropped and recreated with the triggers,
+views and policies that use them when the signature changes), triggers,
+enums (ADD VALUE; recreated when a value is removed or reordered, removal
+needs --allow-drop), sequences, row-level security, policies, publication
+membership, comments and grants. Kinds the model does not hold are reported
+as not compared, never as equal.
+
+Other desired states (--to): `--to live` takes the service's live database
+(--target T or --url U, else its default target) as it is now: the file
+captures what was changed there by hand (dbtool's own tables and the
+prelude's objects excluded); with --mark-applied it is then recorded as
+applied there, only if the migrations plus the new file build exactly the
+live schema. `--to sql:DIR` builds a folder of SQL files (file-name order,
+prelude first; Supabase's supabase/schemas/ works as it is) on a scratch
+database. A service with `declared = "DIR"` in dbtool.toml uses its folder.
+
 With --from URL --to URL, compares two databases and prints the SQL that
 turns the first into the second (writes nothing). Ad hoc (no dbtool.toml):
 --dir DIR --dialect D --snapshot PATH NAME writes the next file into DIR.
@@ -33,6 +51,8 @@ Examples:
   dbtool diff api "add user plan" --fill users.plan="'free'"
   dbtool diff api "rename name" --rename users.name=full_name
   dbtool diff scenes "drop legacy table" --allow-drop --format json
+  dbtool diff studio "dashboard changes" --to live --target prod --mark-applied
+  dbtool diff studio "from schemas" --to sql:supabase/schemas --dry-run
   dbtool diff --from postgresql://localhost/prod --to postgresql://localhost/dev
   dbtool diff --dir migrations --dialect sqlite --snapshot app.yaml "add plan"
 
@@ -61,7 +81,14 @@ def register(app: typer.Typer) -> None:
         no_lock_safe: Annotated[bool, typer.Option(
             "--no-lock-safe", help="Postgres: plain forms in one file (no CONCURRENTLY, no NOT VALID).")] = False,
         source: Annotated[str | None, typer.Option("--from", help="Database URL of the current state.")] = None,
-        target: Annotated[str | None, typer.Option("--to", help="Database URL of the desired state.")] = None,
+        target: Annotated[str | None, typer.Option(
+            "--to", help="With --from: the database URL of the desired state. With SERVICE NAME: "
+            "`live` (the service's database) or `sql:DIR` (a folder of SQL files).")] = None,
+        live_target: TargetName = None,
+        live_url: Url = None,
+        mark_applied: Annotated[bool, typer.Option(
+            "--mark-applied", help="With --to live: record the new file as applied on that "
+            "database (after proving migrations + file == live).")] = False,
         dialect: Annotated[str | None, typer.Option(
             "--dialect", help="With --from/--to (default: from the URL) or --dir: sqlite, d1 or postgres.")] = None,
         folder: Dir = None,
@@ -76,10 +103,13 @@ def register(app: typer.Typer) -> None:
             raise UsageError("expected NAME with --dir" if folder else "expected SERVICE NAME",
                              hint='e.g. dbtool diff api "add user plan"')
         service, name = (*parts, None, None)[:2]
+        pair = bool(source) or (bool(target) and not args)  # --from URL --to URL
         result = run_diff(service, name, config=config_of(ctx), dir=folder, dialect=dialect,
                           snapshot=snapshot, dry_run=dry_run, allow_drop=allow_drop,
                           rename=renames or (), fill=fills or (), lock_safe=not no_lock_safe,
-                          from_url=source, to_url=target)
+                          from_url=source, to_url=target if pair else None,
+                          to=None if pair else target, target=live_target, url=live_url,
+                          mark_applied=mark_applied)
         _render(result, fmt)
         if result.refused:
             raise typer.Exit(1)
@@ -113,14 +143,19 @@ def _render(result, fmt: Format) -> None:
             line(generated.text)
         else:
             line(f"wrote {generated.path}")
+    for name in result.marked_applied:
+        line(f"recorded {name} as applied on {result.target} (it captures changes made there)")
     _notices(result)
-    if result.status == "written":
+    if result.status == "written" and not result.marked_applied:
         line(f"review the file(s), then `dbtool migrate {result.service}` and `dbtool check`")
 
 
 def _notices(result) -> None:
     for notice in result.notices:
         line(f"note: {notice}")
+    if result.not_compared:
+        counted = ", ".join(f"{n.count} {n.kind}" for n in result.not_compared)
+        line(f"note: not compared (the schema model does not hold them): {counted}")
 
 
 def _refused(result, where: str) -> None:

@@ -71,6 +71,8 @@ def _build_and_compare(project: Project | None, run: _Checking) -> None:
         run.steps[CheckStep.APPLY] = run.steps[CheckStep.SNAPSHOT] = StepResult.SKIPPED
         run.skip_reason = exc.one_line()
         return
+    declared = _declared_drift(service, project, actual)
+    run.errors += declared
     if service.snapshot is None or not service.snapshot.exists():
         run.steps[CheckStep.SNAPSHOT] = StepResult.FAIL
         fix = f"run `dbtool snapshot {service.name}`"
@@ -78,8 +80,25 @@ def _build_and_compare(project: Project | None, run: _Checking) -> None:
                                        f"no snapshot at {service.snapshot}", None, fix))
         return
     changes = diff.diff(snapshot.load(service.snapshot).schema, actual)
-    run.steps[CheckStep.SNAPSHOT] = StepResult.FAIL if changes else StepResult.OK
+    run.steps[CheckStep.SNAPSHOT] = StepResult.FAIL if changes or declared else StepResult.OK
     run.errors += _drift(service, changes)
+
+
+def _declared_drift(service: Service, project: Project | None, actual: Schema) -> list[CheckFinding]:
+    """`declared = "DIR"`: the migrations must build what the folder's SQL declares (the
+    snapshot is then the reviewable YAML of it, still compared below)."""
+    if service.declared is None:
+        return []
+    from dbtool import diff
+    from dbtool.core.desired import declared_schema
+
+    folder = service.declared
+    shown = folder.relative_to(project.root).as_posix() if project and folder.is_relative_to(project.root) else str(folder)
+    fix = (f"if the declared SQL is right, write the migration with `dbtool diff {service.name} NAME`; "
+           f"if the migrations are right, change the SQL in {shown}")
+    changes = diff.diff(declared_schema(service, project, folder), actual)
+    return [CheckFinding(f"declared {shown}: {c.describe()}", "drift", c.describe(),
+                         SourceLocation(folder, None), fix, change=c) for c in changes]
 
 
 def _drift(service: Service, changes: list[Change]) -> list[CheckFinding]:

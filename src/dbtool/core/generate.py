@@ -60,11 +60,15 @@ class _Diffing:
     notices: list[str] = field(default_factory=list)
     residue: list[Any] = field(default_factory=list)  # dbtool.diff.Change left after the proof
     lint: list[Any] = field(default_factory=list)  # dbtool.lint Diagnostic (active errors)
+    not_compared: list[Any] = field(default_factory=list)  # dbtool.model.NotCompared of the build
+    marked: list[str] = field(default_factory=list)  # files recorded as applied (--mark-applied)
+    target: str = ""  # the live database (--to live), masked
 
     def result(self) -> DiffResult:
         return DiffResult(self.service, self.dialect, self.source, self.status, tuple(self.changes),
                           tuple(f.frozen() for f in self.files), tuple(self.refusals),
-                          tuple(self.notices), tuple(self.residue), tuple(self.lint))
+                          tuple(self.notices), tuple(self.residue), tuple(self.lint),
+                          tuple(self.not_compared), tuple(self.marked), self.target)
 
 
 @dataclass
@@ -79,10 +83,14 @@ class Draft:
 
 @dataclass(frozen=True)
 class DiffRequest:
+    """`to`: None (the snapshot, or the service's `declared` folder), "live" or "sql:DIR"."""
+
     label: str
     options: Any  # dbtool.plan.PlanOptions
     dry_run: bool = False
     now: datetime | None = None
+    to: str | None = None
+    mark_applied: bool = False
 
 
 # -- a service: scratch build vs snapshot ------------------------------------------------
@@ -90,38 +98,123 @@ class DiffRequest:
 
 def diff(spec: TargetSpec, request: DiffRequest) -> DiffResult:
     """The next migration of the one service `spec` (a dbtool.core.targets.TargetSpec)
-    names — ad hoc: the `--dir` folder against its `--snapshot`."""
+    names — ad hoc: the `--dir` folder against its `--snapshot`. With `--to live` the
+    service's database is resolved like any command's (`--target`, `--url`, default)."""
     from dbtool.core.targets import Use, resolve_targets
 
+    if request.mark_applied and request.to != "live":
+        raise UsageError("--mark-applied goes with --to live",
+                         hint="dbtool diff SERVICE NAME --to live --mark-applied")
+    if request.to == "live":
+        resolution = resolve_targets(spec, Use.DATABASE)
+        target = resolution.one
+        if target.skipped or target.url is None:
+            raise ConfigError(f"{target.service.name}: {target.skip_reason}",
+                              hint="name the live database with --target T or --url U")
+        return diff_service(target.service, resolution.project, request, live=target.url)
+    if spec.target or spec.url:
+        raise UsageError("--target and --url name the live database of --to live",
+                         hint="dbtool diff SERVICE NAME --to live --target prod")
     resolution = resolve_targets(spec, Use.SCRATCH)
     return diff_service(resolution.one.service, resolution.project, request)
 
 
-def diff_service(service: Service, project: Project | None, request: DiffRequest) -> DiffResult:
-    from dbtool import snapshot
-    from dbtool.core.schema_ops import inspect_url
-    from dbtool.core.scratch import built_scratch
+def diff_service(service: Service, project: Project | None, request: DiffRequest,
+                 live: Any = None) -> DiffResult:
+    from dbtool.core.desired import DesiredSource
 
     if not request.label.strip():
         raise UsageError("the migration needs a name", hint='e.g. dbtool diff api "add user plan"')
-    if service.snapshot is None or not service.snapshot.exists():
-        raise ConfigError(f"service {service.name} has no snapshot at {service.snapshot}",
-                          hint=f"write it with `dbtool snapshot {service.name}`, then edit it")
-    desired = snapshot.load(service.snapshot).schema
-    result = _Diffing(service.name, service.dialect, _shown(service.snapshot, project))
-    with built_scratch(service, project) as (url, _run):
-        current = inspect_url(service, url)
-        draft = _plan_and_render(result, current, desired, request, service)
-        if draft is None:
-            return result.result()
-        _prove(result, service, url, draft, desired)
+    root = project.root if project is not None else Path(".")
+    source = DesiredSource.parse(request.to, root)
+    if source.kind == "snapshot" and service.declared is not None:
+        source = DesiredSource("sql", service.declared)
+    if source.kind == "live":
+        _live_history(service, live, request)
+    result = _Diffing(service.name, service.dialect, _source_label(source, service, project, live))
+    result.target = live.display if live is not None else ""
+    _diff_into(result, service, project, request, source, live)
     if result.refusals:
         result.status = DiffStatus.REFUSED
         return result.result()
+    if not result.files:
+        return result.result()
     if not request.dry_run:
         _write(service, result)
+        if request.mark_applied:
+            from dbtool.core.capture import record_applied
+
+            names = [f.name for f in result.files]
+            record_applied(service, live, names, project.lock_timeout if project else 30.0)
+            result.marked = names
     result.status = DiffStatus.DRY_RUN if request.dry_run else DiffStatus.WRITTEN
     return result.result()
+
+
+def _live_history(service: Service, live: Any, request: DiffRequest) -> None:
+    """The captured file is the difference from *every* migration: with --mark-applied the
+    live database must have them all applied, else recording the file would lie."""
+    from dbtool.core.capture import unapplied
+
+    missing = unapplied(service, live) if request.mark_applied else []
+    if missing:
+        raise UsageError(f"{service.name}: the live database has not applied {missing[0]}"
+                         + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""),
+                         hint=f"run `dbtool migrate {service.name}` there first (or drop --mark-applied)")
+
+
+def _source_label(source: Any, service: Service, project: Project | None, live: Any) -> str:
+    if source.kind == "live":
+        return f"the live database {live.display}"
+    if source.kind == "sql":
+        return f"the SQL in {_shown(source.folder, project)}"
+    if service.snapshot is None or not service.snapshot.exists():
+        raise ConfigError(f"service {service.name} has no snapshot at {service.snapshot}",
+                          hint=f"write it with `dbtool snapshot {service.name}`, then edit it")
+    return _shown(service.snapshot, project)
+
+
+def _diff_into(result: DiffResult, service: Service, project: Project | None, request: DiffRequest,
+               source: Any, live: Any) -> None:
+    """Plan, render and prove the change from the migrations' build to the desired schema."""
+    from dbtool import snapshot
+    from dbtool.core import desired as desired_state
+    from dbtool.core.schema_ops import inspect_url
+    from dbtool.core.scratch import built_scratch
+
+    inspected = source.kind != "snapshot"  # the desired schema was read from a database
+    with built_scratch(service, project) as (url, _run):
+        current = inspect_url(service, url)
+        result.not_compared = list(current.not_compared)
+        if source.kind == "live":
+            desired = desired_state.without_prelude(desired_state.live_schema(live, service), current,
+                                                    desired_state.prelude_schema(service, project))
+        elif source.kind == "sql":
+            desired = desired_state.declared_schema(service, project, source.folder)
+        else:
+            desired = snapshot.load(service.snapshot).schema
+        options = replace(request.options, desired=result.source) if inspected else request.options
+        draft = _plan_and_render(result, current, desired, replace(request, options=options), service)
+        if draft is None:
+            if inspected and result.status == "nothing":
+                _uncompared(result, desired, current)
+            return
+        _prove(result, service, url, draft, desired, inspected=inspected)
+
+
+def _uncompared(result: DiffResult, desired: Any, actual: Any) -> None:
+    """Kinds the model does not hold (rules, domains …) counted differently: the file
+    cannot carry them, so nothing claims the two schemas equal."""
+    from dbtool.diff import diff_uncompared
+    from dbtool.plan import Refusal
+
+    for change in diff_uncompared(desired, actual):
+        result.residue.append(change)
+    if result.residue:
+        result.refusals.append(Refusal(
+            "uncompared", f"{result.source} holds objects the schema model does not hold, in other "
+            f"numbers than the migrations ({result.residue[0].describe()})",
+            "write that part by hand (`dbtool new`); dbtool diff cannot capture it"))
 
 
 def _shown(path: Path, project: Project | None) -> str:
@@ -172,7 +265,8 @@ def _texts(result: _Diffing, draft: Draft) -> list[FileText]:
 # -- the proof -----------------------------------------------------------------------------
 
 
-def _prove(result: _Diffing, service: Service, url: Any, draft: Draft, desired: Any) -> None:
+def _prove(result: _Diffing, service: Service, url: Any, draft: Draft, desired: Any, *,
+           inspected: bool = False) -> None:
     """Lint the new files (adding the lint-ignores their operations justify), apply them to
     the scratch database that holds the current state, and diff the result again."""
     from dbtool.plan import Refusal
@@ -196,10 +290,14 @@ def _prove(result: _Diffing, service: Service, url: Any, draft: Draft, desired: 
     from dbtool.diff import diff
 
     result.residue = diff(desired, actual)
+    if inspected and not result.residue:
+        _uncompared(result, desired, actual)
+        if result.refusals:
+            return
     if result.residue:
         first = result.residue[0].describe()
         result.refusals.append(Refusal(
-            "residue", f"after the generated SQL the database still differs from the snapshot "
+            "residue", f"after the generated SQL the database still differs from {result.source} "
             f"({len(result.residue)} difference(s), first: {first})",
             "nothing was written; the snapshot may spell a type or expression differently from "
             "the engine (write it as the engine reports it)"))

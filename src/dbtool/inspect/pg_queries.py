@@ -203,6 +203,7 @@ WHERE {_IN_SCHEMAS}
 FUNCTIONS = f"""
 SELECT n.nspname AS schema, p.proname AS name,
        pg_get_function_identity_arguments(p.oid) AS arguments,
+       pg_get_function_arguments(p.oid) AS signature,
        COALESCE(pg_get_function_result(p.oid), '') AS returns, l.lanname AS language,
        {{body}} AS body, p.prosecdef AS security_definer, p.proconfig AS config,
        p.provolatile AS volatility, p.prokind AS kind, p.proisstrict AS strict,

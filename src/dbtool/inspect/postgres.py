@@ -356,6 +356,7 @@ class _Builder:
             security_definer=row["security_definer"], volatility=_VOLATILITY[row["volatility"]],
             strict=row["strict"], config=tuple(row["config"] or ()), comment=row["comment"],
             grants=_grants(row["grants"], _NOTHING),
+            signature=row["signature"] if row["signature"] != row["arguments"] else None,
         )
 
     def _sequences(self) -> Iterator[SequenceModel]:

@@ -10,7 +10,7 @@ once as added (new): neither engine can alter one in place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dbtool.diff import _FIELDS, _content, match
@@ -34,6 +34,7 @@ class TableDelta:
     pk_changed: bool = False
     added: list[Any] = field(default_factory=list)  # uniques, checks, foreign keys (new objects)
     dropped: list[Any] = field(default_factory=list)  # the same kinds (old objects)
+    validated: list[Any] = field(default_factory=list)  # NOT VALID now, valid in the new schema
     added_indexes: list[Index] = field(default_factory=list)
     dropped_indexes: list[Index] = field(default_factory=list)
     added_policies: list[Policy] = field(default_factory=list)
@@ -94,6 +95,7 @@ def table_delta(old: Table, new: Table) -> TableDelta:
         added, dropped = _constraint_delta(getattr(old, kind), getattr(new, kind), natural)
         delta.added += added
         delta.dropped += dropped
+    _validations(delta)
     delta.added_indexes, delta.dropped_indexes = _constraint_delta(old.indexes, new.indexes, lambda i: i.name)
     old_pol = {p.name: p for p in old.policies}
     new_pol = {p.name: p for p in new.policies}
@@ -101,6 +103,18 @@ def table_delta(old: Table, new: Table) -> TableDelta:
     delta.dropped_policies = [p for n, p in old_pol.items() if new_pol.get(n) != p]
     delta.options_changed = old.options != new.options
     return delta
+
+
+def _validations(delta: TableDelta) -> None:
+    """A constraint that only stops being NOT VALID is validated, not dropped and added."""
+    for new in list(delta.added):
+        if getattr(new, "not_valid", None) is False:
+            old = next((d for d in delta.dropped if type(d) is type(new) and d.not_valid
+                        and replace(d, not_valid=False) == new), None)
+            if old is not None:
+                delta.added.remove(new)
+                delta.dropped.remove(old)
+                delta.validated.append(old)
 
 
 def order_parents_first(tables: list[Table]) -> list[Table]:

@@ -56,6 +56,7 @@ class Planner:
         self._check_safety()
         self._check_supported()
         self._check_references()
+        self.check_objects()
         if self.refusals:
             return Plan(refusals=self.refusals, notices=self.notices)
         files = [f for f in self.build() if f.operations] if changes or self.rename_ops else []
@@ -72,6 +73,9 @@ class Planner:
     def unsupported(self, change: Change) -> str | None:
         """Why this dialect cannot plan `change`, or None."""
         return None
+
+    def check_objects(self) -> None:
+        """The dialect's refusals for objects other than tables (none by default)."""
 
     # -- layout ----------------------------------------------------------------------
 
@@ -170,10 +174,12 @@ class Planner:
     def changed_keys(self, object_type: ObjectType) -> set[tuple[str, ...]]:
         return {c.path for c in self.changes if c.object_type is object_type}
 
-    def dependent_views(self, tables: set[str]) -> list[View]:
-        """Current views that change, go, or read any of `tables` (and views reading those)."""
+    def dependent_views(self, tables: set[str], functions: set[str] = frozenset()) -> list[View]:
+        """Current views that change, go, or read any of `tables` or call any of `functions`
+        (dropped or recreated), and the views reading those."""
         changed = {p[0] for p in self.changed_keys(ObjectType.VIEW)}
-        found = {v.key for v in self.current.views if v.key in changed or mentions(v.definition, tables)}
+        names = tables | functions
+        found = {v.key for v in self.current.views if v.key in changed or mentions(v.definition, names)}
         grew = True
         while grew:
             grew = False
@@ -183,14 +189,17 @@ class Planner:
                     grew = True
         return view_order([v for v in self.current.views if v.key in found], reverse=True)
 
-    def dependent_triggers(self, tables: set[str]) -> list[Trigger]:
-        """Current triggers that change, go, sit on or mention any of `tables`."""
+    def dependent_triggers(self, tables: set[str], functions: set[str] = frozenset()) -> list[Trigger]:
+        """Current triggers that change, go, sit on or mention any of `tables`, or call one of
+        `functions` (dropped or recreated)."""
         changed = self.changed_keys(ObjectType.TRIGGER)
         dropped = {t.key for t in self.layout.dropped_tables}
         return [t for t in self.current.triggers
                 if t.table not in dropped
                 and (t.key in changed or t.table in tables
-                     or mentions(t.body, tables) or mentions(t.condition, tables))]
+                     or mentions(t.body, tables) or mentions(t.condition, tables)
+                     or (functions and (mentions((t.function or "").partition("(")[0], functions)
+                                        or mentions(t.condition, functions))))]
 
     def views_to_create(self, dropped: list[View]) -> list[View]:
         gone = {v.key for v in dropped}

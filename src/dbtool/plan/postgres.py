@@ -34,9 +34,11 @@ from dbtool.model import (
     PrimaryKey,
     Table,
     UniqueConstraint,
+    View,
 )
 from dbtool.plan import ops
 from dbtool.plan.delta import TableDelta, order_parents_first
+from dbtool.plan.pg_objects import PgObjects
 from dbtool.plan.planner import Planner
 from dbtool.plan.renames import mentions
 from dbtool.plan.types import PlanFile
@@ -53,7 +55,7 @@ def pg_type(spelling: str) -> tuple[str, tuple[int, ...]] | None:
     return type_name(columns[0].typeName) if columns else None
 
 
-class PostgresPlanner(Planner):
+class PostgresPlanner(PgObjects, Planner):
     dialect = "postgres"
 
     def type_loses_values(self, old: str, new: str) -> bool:
@@ -69,12 +71,8 @@ class PostgresPlanner(Planner):
                 return f"changing a column's {change.field} is not planned by dbtool diff"
             if otype is ObjectType.TABLE and change.field == "options":
                 return "changing table options (UNLOGGED, partitioning) is not planned"
-            if otype in (ObjectType.SEQUENCE, ObjectType.EXTENSION):
-                return f"changing a {otype.value} is not planned"
-            if otype is ObjectType.PUBLICATION and change.field != "tables":
-                return "changing a publication's operations or scope is not planned"
-            if otype is ObjectType.ENUM and not _only_added(change.actual, change.expected):
-                return "PostgreSQL can add enum values but not remove or reorder them"
+            if otype is ObjectType.EXTENSION:
+                return "moving an extension to another schema is not planned"
         if (otype is ObjectType.TABLE and kind is ChangeKind.MISSING
                 and any(o.upper().startswith("PARTITION OF") for o in change.expected.options)):
             return "partitions are not planned"
@@ -88,16 +86,30 @@ class PostgresPlanner(Planner):
         self.late: list[ops.Op] = []  # end of file 1: drops of functions, enums, ...
         self.names: set[str] = set()
         lock_safe = self.options.lock_safe
-        self._objects_before()
         deltas = self.layout.deltas
-        touched = {k for k, d in deltas.items() if d.dropped_columns
-                   or any("type" in c.fields for c in d.changed_columns)}
+        self.first += [op for c in self._changed(ObjectType.EXTENSION) for op in _extension(c, self.late)]
+        early_enums, recreated_enums = self.enum_ops()
+        self.first += early_enums + self.sequence_ops()
+        new_functions, swapped = self.function_ops()
+        self.first += new_functions
+        # columns a policy may not stand on while they change type or go
+        retyped = {k: {c.new.name for c in d.changed_columns if "type" in c.fields}
+                   | {c.name for c in d.dropped_columns} for k, d in deltas.items()}
+        for op in recreated_enums:
+            for key, column, _ in op.columns:
+                retyped.setdefault(key, set()).add(column)
+        touched = {k for k, d in deltas.items() if d.dropped_columns} | {k for k, v in retyped.items() if v}
         touched |= {t.key for t in self.layout.dropped_tables} | set(self._renamed_tables())
-        views = self.dependent_views(touched)
-        triggers = self.dependent_triggers({t.key for t in self.layout.dropped_tables})
+        functions = self.dropped_function_names()
+        views = self.dependent_views(touched, functions)
+        triggers = self.dependent_triggers({t.key for t in self.layout.dropped_tables}, functions)
+        policies = [p for p in self.dependent_policies(functions, retyped)
+                    if p[1] not in deltas.get(p[0], _NO_DELTA).dropped_policies]
         self.first += [ops.DropPolicy(k, p) for k, d in sorted(deltas.items()) for p in d.dropped_policies]
+        self.first += [ops.DropPolicy(k, p) for k, p in policies]
         self.first += [ops.DropTrigger(t) for t in triggers] + [ops.DropView(v) for v in views]
         self.first += self.rename_ops  # the other operations name tables as they are after it
+        self.first += swapped + list(recreated_enums)
         self._constraint_drops(deltas)
         self._new_tables()
         for _, delta in sorted(deltas.items()):
@@ -106,9 +118,12 @@ class PostgresPlanner(Planner):
             self._constraints(delta, lock_safe)
             self._indexes(delta, lock_safe)
             self._table_flags(delta)
+        added = {(k, p.name) for k, d in deltas.items() for p in d.added_policies}
+        self.first += self.recreate_policies(policies, added)
         self.first += [ops.CreateTrigger(t) for t in self.triggers_to_create(triggers, set())]
-        self.first += [ops.CreateView(v) for v in self.views_to_create(views)]
-        self._objects_after()
+        created_views = self.views_to_create(views)
+        self.first += [ops.CreateView(v) for v in created_views]
+        self._objects_after(created_views)
         first = [ops.SetSetting("lock_timeout", self.options.lock_timeout, local=True),
                  *self._function_bodies(), *self.first, *self.late]
         files = [PlanFile(tuple(first))]
@@ -128,71 +143,17 @@ class PostgresPlanner(Planner):
     def _renamed_tables(self) -> list[str]:
         return [op.new for op in self.rename_ops if isinstance(op, ops.RenameTable)]
 
-    # -- schema objects ------------------------------------------------------------------
-
-    def _changed(self, otype: ObjectType) -> list[Change]:
-        return [c for c in self.changes if c.object_type is otype]
-
-    def _objects_before(self) -> None:
-        for change in self._changed(ObjectType.EXTENSION):
-            if change.kind is ChangeKind.MISSING:
-                self.first.append(ops.CreateExtension(change.expected))
-            elif change.kind is ChangeKind.EXTRA:
-                self.late.append(ops.DropExtension(change.actual))
-        for change in self._changed(ObjectType.ENUM):
-            if change.kind is ChangeKind.MISSING:
-                self.first.append(ops.CreateEnum(change.expected))
-            elif change.kind is ChangeKind.EXTRA:
-                self.late.append(ops.DropEnum(change.actual))
-            else:
-                self.first += _enum_additions(self.desired, change)
-        for change in self._changed(ObjectType.SEQUENCE):
-            if change.kind is ChangeKind.MISSING:
-                self.first.append(ops.CreateSequence(change.expected))
-            elif change.kind is ChangeKind.EXTRA:
-                self.late.append(ops.DropSequence(change.actual))
-        for change in self._changed(ObjectType.FUNCTION):
-            if change.kind is ChangeKind.MISSING:
-                self.first.append(ops.CreateFunction(change.expected))
-            elif change.kind is ChangeKind.EXTRA:
-                self.late.append(ops.DropFunction(change.actual))
-        changed_functions = {c.path[0] for c in self._changed(ObjectType.FUNCTION) if c.kind is ChangeKind.CHANGED}
-        for key in sorted(changed_functions):
-            function = next(f for f in self.desired.functions if f.key == key)
-            fields = {c.field for c in self._changed(ObjectType.FUNCTION) if c.path[0] == key}
-            if fields & {"returns", "kind"}:
-                old = next(f for f in self.current.functions if f.key == key)
-                self.first += [ops.DropFunction(old), ops.CreateFunction(function)]
-            else:
-                self.first.append(ops.CreateFunction(function, replace=True))
-
-    def _objects_after(self) -> None:
-        for change in self.changes:
-            if change.object_type is ObjectType.COMMENT and change.field == "comment":
-                self._comment(change)
-        for change in self._changed(ObjectType.PUBLICATION):
-            if change.kind is ChangeKind.MISSING:
-                self.late.append(ops.CreatePublication(change.expected))
-            elif change.kind is ChangeKind.EXTRA:
-                self.late.append(ops.DropPublication(change.actual))
-            else:
-                old, new = set(change.actual), set(change.expected)
-                name = change.path[0]
-                self.late += [ops.PublishTable(name, t, False) for t in sorted(old - new)]
-                self.late += [ops.PublishTable(name, t) for t in sorted(new - old)]
-
-    def _comment(self, change: Change) -> None:
-        key = change.path[0]
-        if len(change.path) == 2:
-            self.first.append(ops.SetComment("column", key, change.expected, change.path[1]))
-        elif key in self.des:
-            self.first.append(ops.SetComment("table", key, change.expected))
-        elif any(v.key == key for v in self.desired.views):
-            view = next(v for v in self.desired.views if v.key == key)
-            self.first.append(ops.SetComment("materialized view" if view.materialized else "view",
-                                             key, change.expected))
-        else:
-            self.first.append(ops.SetComment("function", key, change.expected))
+    def _objects_after(self, views: list[View]) -> None:
+        """Comments, publications and grants, once every object they name exists."""
+        functions = [op.function for op in self.first if isinstance(op, ops.CreateFunction) and not op.replace]
+        created: dict[str, tuple[str, Any]] = {t.key: ("table", t) for t in self.layout.new_tables}
+        created |= {v.key: ("view", v) for v in views}
+        created |= {f.key: ("function", f) for f in functions}
+        created |= {op.sequence.key: ("sequence", op.sequence) for op in self.first
+                    if isinstance(op, ops.CreateSequence)}
+        self.first += self.comment_ops(set(created)) + self.created_comments(views, functions)
+        self.late += self.publication_ops()
+        self.first += self.grant_ops(created)
 
     # -- tables ----------------------------------------------------------------------------
 
@@ -213,10 +174,15 @@ class PostgresPlanner(Planner):
         new = {t.key for t in tables}
         later: list[ops.Op] = []
         for table in tables:
+            invalid = tuple(c for c in (*table.checks, *table.foreign_keys) if c.not_valid)
+            if invalid:  # NOT VALID is only kept when added by ALTER TABLE
+                table = replace(table, checks=tuple(c for c in table.checks if not c.not_valid),
+                                foreign_keys=tuple(f for f in table.foreign_keys if not f.not_valid))
             deferred = tuple(fk for fk in table.foreign_keys
                              if fk.ref_key in new and fk.ref_key not in made and fk.ref_key != table.key)
             self.first.append(ops.CreateTable(table, deferred))
             later += [ops.AddConstraint(table.key, self._named(table, fk)) for fk in deferred]
+            later += [ops.AddConstraint(table.key, self._named(table, c), not_valid=True) for c in invalid]
             made.add(table.key)
         self.first += later
         for table in tables:
@@ -289,10 +255,15 @@ class PostgresPlanner(Planner):
         key, table = delta.key, delta.new
         if delta.pk_changed and table.primary_key is not None:
             self.first.append(ops.AddConstraint(key, self._named(table, table.primary_key)))
+        for constraint in delta.validated:
+            (self.second if lock_safe else self.first).append(ops.ValidateConstraint(key, constraint.name or ""))
         for constraint in delta.added:
             constraint = self._named(table, constraint)
-            if isinstance(constraint, UniqueConstraint) and lock_safe:
-                index = Index(constraint.name or "", tuple(IndexColumn(c) for c in constraint.columns), unique=True)
+            if getattr(constraint, "not_valid", False):  # declared NOT VALID: never validated
+                self.first.append(ops.AddConstraint(key, constraint, not_valid=True))
+            elif isinstance(constraint, UniqueConstraint) and lock_safe:
+                index = Index(constraint.name or "", tuple(IndexColumn(c) for c in constraint.columns), unique=True,
+                              nulls_not_distinct=constraint.nulls_not_distinct)
                 self.second += [ops.CreateIndex(key, index, concurrently=True),
                                 ops.AddConstraint(key, constraint, using_index=index.name)]
             elif isinstance(constraint, CheckConstraint | ForeignKey) and lock_safe:
@@ -349,19 +320,12 @@ class PostgresPlanner(Planner):
         return replace(constraint, name=chosen, name_generated=True)
 
 
-def _only_added(old: tuple[str, ...] | None, new: tuple[str, ...] | None) -> bool:
-    """The new value list keeps the old values in their order (values only added)."""
-    old, new = tuple(old or ()), tuple(new or ())
-    it = iter(new)
-    return all(value in it for value in old)
+_NO_DELTA = TableDelta(Table(""), Table(""))
 
 
-def _enum_additions(desired: Any, change: Change) -> list[ops.Op]:
-    enum = next(e for e in desired.enums if e.key == change.path[0])
-    old = list(change.actual or ())
-    out: list[ops.Op] = []
-    for i, value in enumerate(enum.values):
-        if value not in old:
-            out.append(ops.AddEnumValue(enum, value, after=enum.values[i - 1] if i else None,
-                                        before=None if i else (old[0] if old else None)))
-    return out
+def _extension(change: Change, late: list[ops.Op]) -> list[ops.Op]:
+    if change.kind is ChangeKind.MISSING:
+        return [ops.CreateExtension(change.expected)]
+    if change.kind is ChangeKind.EXTRA:
+        late.append(ops.DropExtension(change.actual))
+    return []

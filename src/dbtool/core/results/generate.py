@@ -11,6 +11,7 @@ from dbtool.core.results.schema import change_dict
 if TYPE_CHECKING:
     from dbtool.diff import Change
     from dbtool.lint.framework import Diagnostic
+    from dbtool.model import NotCompared
     from dbtool.plan.ops import Op
     from dbtool.plan.types import Refusal
 
@@ -57,6 +58,9 @@ class DiffResult:
     notices: tuple[str, ...] = ()
     residue: tuple[Change, ...] = ()  # differences left after applying the generated SQL
     lint: tuple[Diagnostic, ...] = ()  # active lint errors in the generated files
+    not_compared: tuple[NotCompared, ...] = ()  # kinds the model does not hold, in the build
+    marked_applied: tuple[str, ...] = ()  # files recorded as applied on the live target
+    target: str = ""  # the live database of `--to live`, masked
 
     @property
     def refused(self) -> bool:
@@ -72,4 +76,6 @@ class DiffResult:
             "notices": list(self.notices),
             "residue": [change_dict(c) for c in self.residue],
             "lint": [d.to_dict() for d in self.lint],
+            "not_compared": [{"kind": n.kind, "count": n.count} for n in self.not_compared],
+            "marked_applied": list(self.marked_applied), "target": self.target,
         }

@@ -79,7 +79,8 @@ def sa_constraint(constraint: Any, table: Table) -> sa.Constraint:
     if kind is PrimaryKey:
         return sa.PrimaryKeyConstraint(*constraint.columns, name=constraint.name)
     if kind is UniqueConstraint:
-        return sa.UniqueConstraint(*constraint.columns, name=constraint.name)
+        kw = {"postgresql_nulls_not_distinct": True} if constraint.nulls_not_distinct else {}
+        return sa.UniqueConstraint(*constraint.columns, name=constraint.name, **kw)
     if kind is CheckConstraint:
         return sa.CheckConstraint(sa.text(constraint.expression), name=constraint.name)
     if kind is ForeignKey:
@@ -158,7 +159,15 @@ def unsupported_options(table: Table) -> list[str]:
 
 def index_term(term: IndexColumn, table: sa.Table) -> Any:
     expr: Any = sa.literal_column(f"({term.name})") if term.expression else table.c[term.name]
-    if term.collation:
+    if term.opclass:  # `term [COLLATE c] opclass`: SQLAlchemy has no construct for the pair
+        from sqlalchemy.dialects import postgresql
+
+        quote = postgresql.dialect().identifier_preparer.quote
+        spelled = f"({term.name})" if term.expression else quote(term.name)
+        if term.collation:
+            spelled += f" COLLATE {quote(term.collation)}"
+        expr = sa.literal_column(f"{spelled} {term.opclass}")
+    elif term.collation:
         expr = sa.collate(expr, term.collation)
     if term.descending:
         expr = expr.desc()
@@ -175,6 +184,8 @@ def sa_index(index: Index, table: sa.Table, **dialect_kw: Any) -> sa.Index:
         kw["postgresql_using"] = index.method
     if index.include:
         kw["postgresql_include"] = list(index.include)
+    if index.nulls_not_distinct:
+        kw["postgresql_nulls_not_distinct"] = True
     return sa.Index(index.name, *(index_term(t, table) for t in index.columns), unique=index.unique,
                     _table=table, **kw)
 

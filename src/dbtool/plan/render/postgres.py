@@ -19,6 +19,20 @@ from dbtool.plan.render.base import Renderer, Unrenderable
 from dbtool.plan.render.ddl import Verbatim, sa_constraint, sa_foreign_key
 
 
+def call_signature(key: str) -> tuple[str, str]:
+    """A function key `name(args)` as DROP/GRANT/COMMENT ON FUNCTION name it: (name, the
+    arguments without their DEFAULT clauses, which only CREATE accepts)."""
+    from dbtool.sql.lexer import split_top_level, tokenize
+
+    name, _, args = key.partition("(")
+    args = args[:-1] if args.endswith(")") else args
+    kept = []
+    for part in split_top_level(tokenize(args)):
+        cut = next((i for i, t in enumerate(part) if t.text.upper() == "DEFAULT" or t.text == "="), len(part))
+        kept.append(args[part[0].start:part[cut - 1].end])
+    return name, ", ".join(kept)
+
+
 def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -72,7 +86,9 @@ class PostgresRenderer(Renderer):
             return self.alter(lambda o: o.create_check_constraint(c.name, name, sa.text(c.expression),
                                                                   schema=schema, **kw))
         if isinstance(c, UniqueConstraint):
-            return self.alter(lambda o: o.create_unique_constraint(c.name, name, list(c.columns), schema=schema))
+            nnd = {"postgresql_nulls_not_distinct": True} if c.nulls_not_distinct else {}
+            return self.alter(lambda o: o.create_unique_constraint(c.name, name, list(c.columns),
+                                                                   schema=schema, **nnd))
         return self.alter(lambda o: o.create_primary_key(c.name, name, list(c.columns), schema=schema))
 
     def r_validate_constraint(self, op: ops.ValidateConstraint) -> list[str]:
@@ -98,7 +114,7 @@ class PostgresRenderer(Renderer):
     def r_create_function(self, op: ops.CreateFunction) -> list[str]:
         f = op.function
         head = "CREATE OR REPLACE" if op.replace else "CREATE"
-        parts = [f"{head} {f.kind.upper()} {self.qt(f.key.rsplit('(', 1)[0])}({f.arguments})"]
+        parts = [f"{head} {f.kind.upper()} {self.qt(f.key.rsplit('(', 1)[0])}({f.signature or f.arguments})"]
         if f.kind == "function":
             parts.append(f"RETURNS {f.returns}")
         parts.append(f"LANGUAGE {f.language}")
@@ -116,8 +132,8 @@ class PostgresRenderer(Renderer):
         return ["\n".join(parts) + f"\nAS {tag}\n{body}\n{tag}"]
 
     def r_drop_function(self, op: ops.DropFunction) -> list[str]:
-        f = op.function
-        return [f"DROP {f.kind.upper()} {self.qt(f.key.rsplit('(', 1)[0])}({f.arguments})"]
+        name, args = call_signature(op.function.key)
+        return [f"DROP {op.function.kind.upper()} {self.qt(name)}({args})"]
 
     def r_create_trigger(self, op: ops.CreateTrigger) -> list[str]:
         t = op.trigger
@@ -157,13 +173,37 @@ class PostgresRenderer(Renderer):
             out.append(f"ALTER TABLE {self.qt(op.table)} {'FORCE' if op.forced else 'NO FORCE'} ROW LEVEL SECURITY")
         return out
 
+    def r_create_view(self, op: ops.CreateView) -> list[str]:
+        if not op.view.security_invoker:
+            return super().r_create_view(op)
+        return [f"CREATE VIEW {self.qt(op.view.key)} WITH (security_invoker = true) AS "
+                f"{op.view.definition.rstrip().rstrip(';')}"]
+
+    def r_grant_privileges(self, op: ops.GrantPrivileges) -> list[str]:
+        option = any(p.endswith(" WITH GRANT OPTION") for p in op.privileges)
+        names = ", ".join(p.removesuffix(" WITH GRANT OPTION") for p in op.privileges)
+        return [f"GRANT {names} ON {self._grantee(op.target, op.key)} TO {self._role(op.role)}"
+                + (" WITH GRANT OPTION" if option else "")]
+
+    def r_revoke_privileges(self, op: ops.RevokePrivileges) -> list[str]:
+        return [f"REVOKE ALL ON {self._grantee(op.target, op.key)} FROM {self._role(op.role)}"]
+
+    def _grantee(self, target: str, key: str) -> str:
+        if target == "function":
+            name, args = call_signature(key)
+            return f"FUNCTION {self.qt(name)}({args})"
+        return f"{'SEQUENCE' if target == 'sequence' else 'TABLE'} {self.qt(key)}"
+
+    def _role(self, role: str) -> str:
+        return role if role.upper() == "PUBLIC" else self.q(role)
+
     def r_set_comment(self, op: ops.SetComment) -> list[str]:
         value = "NULL" if op.comment is None else literal(op.comment)
         if op.target == "column":
             return [f"COMMENT ON COLUMN {self.qt(op.key)}.{self.q(op.column or '')} IS {value}"]
         if op.target == "function":
-            name, _, args = op.key.partition("(")
-            return [f"COMMENT ON FUNCTION {self.qt(name)}({args} IS {value}"]
+            name, args = call_signature(op.key)
+            return [f"COMMENT ON FUNCTION {self.qt(name)}({args}) IS {value}"]
         return [f"COMMENT ON {op.target.upper()} {self.qt(op.key)} IS {value}"]
 
     # -- types, sequences, extensions, publications -----------------------------------------
@@ -176,6 +216,25 @@ class PostgresRenderer(Renderer):
         where = f" AFTER {literal(op.after)}" if op.after else (f" BEFORE {literal(op.before)}" if op.before else "")
         return [f"ALTER TYPE {self.qt(op.enum.key)} ADD VALUE {literal(op.value)}{where}"]
 
+    def r_recreate_enum(self, op: ops.RecreateEnum) -> list[str]:
+        """See ops.RecreateEnum: rename aside, create, convert each column through text, drop."""
+        schema, name = self.split_key(op.new.key)
+        aside = f"{name}__dbtool_old"
+        out = [f"ALTER TYPE {self.qt(op.old.key)} RENAME TO {self.q(aside)}",
+               *self.r_create_enum(ops.CreateEnum(op.new))]
+        for key, column, default in op.columns:
+            table, col = self.qt(key), self.q(column)
+            array = "[]" if self.table(key, desired=False).column(column).type.endswith("[]") else ""
+            if default is not None:
+                out.append(f"ALTER TABLE {table} ALTER COLUMN {col} DROP DEFAULT")
+            out.append(f"ALTER TABLE {table} ALTER COLUMN {col} TYPE {self.qt(op.new.key)}{array} "
+                       f"USING {col}::text{array}::{self.qt(op.new.key)}{array}")
+            new_default = self.table(key).column(column)
+            if new_default is not None and new_default.default is not None:
+                out.append(f"ALTER TABLE {table} ALTER COLUMN {col} SET DEFAULT {new_default.default}")
+        aside_key = f"{schema}.{aside}" if schema else aside
+        return [*out, f"DROP TYPE {self.qt(aside_key)}"]
+
     def r_drop_enum(self, op: ops.DropEnum) -> list[str]:
         return [f"DROP TYPE {self.qt(op.enum.key)}"]
 
@@ -185,6 +244,25 @@ class PostgresRenderer(Renderer):
                                maxvalue=s.max_value, cycle=s.cycle, cache=s.cache, schema=s.schema,
                                data_type=Verbatim(s.data_type))
         return [self.compile(SaCreateSequence(sequence))]
+
+    def r_alter_sequence(self, op: ops.AlterSequence) -> list[str]:
+        old, new = op.old, op.new
+        parts = []
+        if old.data_type.casefold() != new.data_type.casefold():
+            parts.append(f"AS {new.data_type}")
+        if old.increment != new.increment:
+            parts.append(f"INCREMENT BY {new.increment}")
+        if old.min_value != new.min_value:
+            parts.append("NO MINVALUE" if new.min_value is None else f"MINVALUE {new.min_value}")
+        if old.max_value != new.max_value:
+            parts.append("NO MAXVALUE" if new.max_value is None else f"MAXVALUE {new.max_value}")
+        if old.start != new.start:
+            parts.append(f"START WITH {new.start}")
+        if old.cache != new.cache:
+            parts.append(f"CACHE {new.cache}")
+        if old.cycle != new.cycle:
+            parts.append("CYCLE" if new.cycle else "NO CYCLE")
+        return [f"ALTER SEQUENCE {self.qt(new.key)} {' '.join(parts)}"] if parts else []
 
     def r_drop_sequence(self, op: ops.DropSequence) -> list[str]:
         return [f"DROP SEQUENCE {self.qt(op.sequence.key)}"]
@@ -201,6 +279,10 @@ class PostgresRenderer(Renderer):
         scope = " FOR ALL TABLES" if p.all_tables else (
             " FOR TABLE " + ", ".join(self.qt(t) for t in p.tables) if p.tables else "")
         return [f"CREATE PUBLICATION {self.q(p.name)}{scope} WITH (publish = {literal(', '.join(p.operations))})"]
+
+    def r_alter_publication(self, op: ops.AlterPublication) -> list[str]:
+        p = op.publication
+        return [f"ALTER PUBLICATION {self.q(p.name)} SET (publish = {literal(', '.join(p.operations))})"]
 
     def r_drop_publication(self, op: ops.DropPublication) -> list[str]:
         return [f"DROP PUBLICATION {self.q(op.publication.name)}"]
