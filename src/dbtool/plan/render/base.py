@@ -38,12 +38,12 @@ class Renderer:
     dialect = "sqlite"
 
     def __init__(self, current: Schema, desired: Schema) -> None:
-        from sqlalchemy.dialects import postgresql, sqlite
+        from importlib import import_module
 
         self.current = current
         self.desired = desired
         self.tables = ({t.key: t for t in desired.tables}, {t.key: t for t in current.tables})
-        self.engine = (postgresql if self.sa_dialect == "postgresql" else sqlite).dialect()
+        self.engine = import_module(f"sqlalchemy.dialects.{self.sa_dialect}").dialect()
         self.preparer = self.engine.identifier_preparer
         self._alembic: tuple[io.StringIO, Any] | None = None
 

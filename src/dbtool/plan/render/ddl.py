@@ -53,8 +53,10 @@ def type_spelling(column: Column, dialect: str) -> str:
     if column.identity == "SERIAL":
         spelling = _SERIAL.get(column.type.lower(), column.type)
     if column.collation:
-        name = column.collation if dialect != "postgres" else '"' + column.collation.replace('"', '""') + '"'
-        spelling += f" COLLATE {name}"
+        from dbtool.quoting import QUOTERS
+        from dbtool.sql.dialects import dialect_of
+
+        spelling += f" COLLATE {QUOTERS[dialect_of(dialect).syntax](column.collation)}"
     return spelling
 
 
