@@ -263,7 +263,7 @@ Where = tuple[str | int, ...]  # mapping keys and list indexes from the document
 def unknown_key(body: dict[str, Any]) -> tuple[Where, type | None] | None:
     """The first key of a snapshot body that is neither a model field nor an annotation:
     its path, and the model class whose keys were expected there (None: the top)."""
-    from dbtool.model import _SCHEMA_ITEMS
+    from dbtool.model_data import SCHEMA_ITEMS as _SCHEMA_ITEMS
 
     for section, value in body.items():
         item_cls = _SCHEMA_ITEMS.get(section)
@@ -287,7 +287,7 @@ def _members(value: Any) -> Iterator[tuple[str | int, Any]]:
 def _object_unknown(cls: type, item: Any) -> tuple[Where, type] | None:
     from dataclasses import fields
 
-    from dbtool.model import _NESTED
+    from dbtool.model_data import NESTED as _NESTED
 
     if not isinstance(item, dict):
         return None  # a bare index column, or a shape Schema.from_dict reports
@@ -310,7 +310,7 @@ def _object_unknown(cls: type, item: Any) -> tuple[Where, type] | None:
 def _unknown_key_error(path: Path, text: str, where: Where, cls: type | None) -> ConfigError:
     from dataclasses import fields
 
-    from dbtool.model import _SCHEMA_ITEMS
+    from dbtool.model_data import SCHEMA_ITEMS as _SCHEMA_ITEMS
 
     line, col = _position(text, where)
     dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in where).lstrip(".")

@@ -15,6 +15,8 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "dbtool"
 FORBIDDEN = {
     "model": {"engines", "core", "cli", "inspect", "migrations", "config", "d1", "lint", "report",
               "plan"},
+    "model_data": {"engines", "core", "cli", "inspect", "migrations", "config", "d1", "lint",
+                   "report", "plan"},
     "quoting": {"engines", "core", "cli", "inspect", "model"},
     "migrations": {"engines", "core", "cli"},
     "inspect": {"engines", "core", "cli"},
