@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import CheckFinding, CheckReport, CheckStep, ServiceCheck, StepResult
+    from .fleet import FleetEvent, FleetEventKind, FleetReport, FleetTarget, Outcome
     from .history import HistoryAction, HistoryItem, HistoryResult, UncomparedCounts
     from .run import AppliedFile, PlannedFile, Progress, ProgressKind, RunStatus, ServiceRun
     from .schema import AuditResult, HistoryProblem, SnapshotResult, SnapshotStatus, change_dict
@@ -26,6 +27,7 @@ _HOMES = {
     **dict.fromkeys(("AppliedFile", "PlannedFile", "Progress", "ProgressKind", "RunStatus",
                      "ServiceRun"), "run"),
     "ServiceStatus": "status",
+    **dict.fromkeys(("FleetEvent", "FleetEventKind", "FleetReport", "FleetTarget", "Outcome"), "fleet"),
     **dict.fromkeys(("AuditResult", "HistoryProblem", "SnapshotResult", "SnapshotStatus",
                      "change_dict"), "schema"),
     **dict.fromkeys(("HistoryAction", "HistoryItem", "HistoryResult", "UncomparedCounts"), "history"),
@@ -33,10 +35,32 @@ _HOMES = {
                     "check"),
 }
 __all__ = [
-    "AppliedFile", "AuditResult", "CheckFinding", "CheckReport", "CheckStep", "HistoryAction",
-    "HistoryItem", "HistoryProblem", "HistoryResult", "PlannedFile", "Progress", "ProgressKind",
-    "RunStatus", "ServiceCheck", "ServiceRun", "ServiceStatus", "SnapshotResult", "SnapshotStatus",
-    "StepResult", "UncomparedCounts", "change_dict",
+    "AppliedFile",
+    "AuditResult",
+    "CheckFinding",
+    "CheckReport",
+    "CheckStep",
+    "FleetEvent",
+    "FleetEventKind",
+    "FleetReport",
+    "FleetTarget",
+    "HistoryAction",
+    "HistoryItem",
+    "HistoryProblem",
+    "HistoryResult",
+    "Outcome",
+    "PlannedFile",
+    "Progress",
+    "ProgressKind",
+    "RunStatus",
+    "ServiceCheck",
+    "ServiceRun",
+    "ServiceStatus",
+    "SnapshotResult",
+    "SnapshotStatus",
+    "StepResult",
+    "UncomparedCounts",
+    "change_dict",
 ]
 
 
