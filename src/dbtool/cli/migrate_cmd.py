@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     Dir,
@@ -79,6 +80,11 @@ def register(app: typer.Typer) -> None:
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
         persist_to: PersistTo = None,
+        fleet: Fleet = None,
+        jobs: Jobs = DEFAULT_JOBS,
+        canary: Canary = 0,
+        shard: Shard = None,
+        fail_fast: FailFast = False,
     ) -> None:
         from dbtool.core.migrate import MigrateOptions
         from dbtool.core.migrate import migrate as run_migrate
@@ -87,7 +93,19 @@ def register(app: typer.Typer) -> None:
                               allow_modified=allow_modified, allow_missing=allow_missing,
                               allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
                               prelude=prelude, include_sql=sql)
-        target_spec = spec(ctx, services, all_, target, url, folder, persist_to)
+        target_spec = spec(ctx, services, all_, target, url, folder, persist_to, fleet=fleet)
+        if fleet is not None:
+            from dbtool.cli import fleet_cmd
+            from dbtool.core.fleet import migrate_fleet
+
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is LogFormat.json) as listener:
+                report = migrate_fleet(target_spec, opts, fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is LogFormat.json)
+            return
+        from dbtool.cli.fleet_cmd import refuse_without_fleet
+
+        refuse_without_fleet(jobs, canary, shard, fail_fast)
         if fmt is LogFormat.json:
             runs = run_migrate(target_spec, opts)
             emit_json({"dry_run": dry_run, "services": [r.to_dict() for r in runs]})

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     DialectOption,
@@ -119,7 +120,21 @@ def register(app: typer.Typer) -> None:
                   snapshot: Annotated[Path | None, typer.Option(
                       "--snapshot", help="With --dir DIR: the snapshot file to compare with.",
                       dir_okay=False)] = None,
-                  dialect: DialectOption = None, fmt: CiOutput = CiFormat.text) -> None:
+                  dialect: DialectOption = None, fmt: CiOutput = CiFormat.text,
+                  fleet: Fleet = None, jobs: Jobs = DEFAULT_JOBS, canary: Canary = 0,
+                  shard: Shard = None, fail_fast: FailFast = False) -> None:
+        from dbtool.cli import fleet_cmd
+
+        if fleet is not None:
+            from dbtool.core.fleet import audit_fleet
+
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is CiFormat.json) as listener:
+                report = audit_fleet(spec(ctx, services, all_, target, url, folder, dialect=dialect,
+                                          snapshot=snapshot, fleet=fleet), fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is CiFormat.json)
+            return
+        fleet_cmd.refuse_without_fleet(jobs, canary, shard, fail_fast)
         from dbtool.core.schema_ops import audit
 
         results = audit(spec(ctx, services, all_, target, url, folder, dialect=dialect,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     Dir,
@@ -54,7 +55,25 @@ def register(app: typer.Typer) -> None:
         exit_code: Annotated[bool, typer.Option(
             "--exit-code", help="Exit 1 when anything is pending, modified, missing or out of order.")] = False,
         persist_to: PersistTo = None,
+        fleet: Fleet = None,
+        jobs: Jobs = DEFAULT_JOBS,
+        canary: Canary = 0,
+        shard: Shard = None,
+        fail_fast: FailFast = False,
     ) -> None:
+        from dbtool.cli.fleet_cmd import refuse_without_fleet
+
+        if fleet is not None:
+            from dbtool.cli import fleet_cmd
+            from dbtool.core.fleet import status_fleet
+
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is LogFormat.json) as listener:
+                report = status_fleet(spec(ctx, services, all_, target, url, folder, persist_to,
+                                           fleet=fleet), fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is LogFormat.json)
+            return
+        refuse_without_fleet(jobs, canary, shard, fail_fast)
         from dbtool.core.status import status as run_status
 
         results = run_status(spec(ctx, services, all_, target, url, folder, persist_to))
