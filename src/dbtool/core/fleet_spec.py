@@ -16,7 +16,8 @@ Postgres database or schema, or a D1 database per tenant. The forms:
 * a bare NAME — `[services.SERVICE.fleets.NAME] spec = "…"` (or `spec_env = "VAR"`).
 
 Expansion gives each target an *identity* — the database without credentials
-(`host:port/db`, `host:port/db/schema`, `ACCOUNT/UUID`, the SQLite path as written) —
+(`host:port/db`, `host:port/db/schema`, `ACCOUNT/NAME` for a listed D1 database,
+`ACCOUNT/UUID` from a file, the SQLite path as written) —
 which names it in reports and decides its shard, so N machines split a fleet alike.
 """
 
@@ -180,7 +181,8 @@ def _d1_databases(spec: FleetSpec) -> list[FleetMember]:
     prefix = spec.pattern.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0]
     listed = list_databases(base.host or "", name=prefix)
     query = spec.text.partition("?")[2]
-    return [_member(parse_url(f"d1://{base.host}/{uuid}" + (f"?{query}" if query else "")))
+    return [FleetMember(parse_url(f"d1://{base.host}/{uuid}" + (f"?{query}" if query else "")),
+                        f"{base.host}/{name}")  # named as the user knows it: ACCOUNT/NAME
             for uuid, name in listed if fnmatchcase(name, spec.pattern)]
 
 

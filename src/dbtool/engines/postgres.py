@@ -106,7 +106,7 @@ def libpq_url(url: DatabaseUrl) -> str:
     schema = tenant_schema(url)
     if schema is None:
         return raw
-    from urllib.parse import urlencode
+    from urllib.parse import quote, urlencode
 
     base = raw.partition("?")[0]
     params = [(k, v) for k, v in url.query if k != TENANT_PARAM]
@@ -114,7 +114,7 @@ def libpq_url(url: DatabaseUrl) -> str:
     options = " ".join(v for k, v in params if k == "options")
     params = [(k, v) for k, v in params if k != "options"]
     params.append(("options", f"{options} -c search_path={path}".strip()))
-    return f"{base}?{urlencode(params)}"
+    return f"{base}?{urlencode(params, quote_via=quote)}"
 
 
 _BAD_OPTION = re.compile(r"invalid (URI query parameter|connection option|\w+ value)|"
