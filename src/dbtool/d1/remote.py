@@ -267,13 +267,14 @@ def _retry_after(headers: Any) -> float | None:
 
 def list_databases(account_id: str, *, name: str = "", token: str | None = None,
                    base: str | None = None, policy: RetryPolicy | None = None,
-                   per_page: int = 100) -> list[tuple[str, str]]:
+                   per_page: int | None = None) -> list[tuple[str, str]]:
     """`(uuid, name)` of every D1 database of the account whose name contains `name`,
     page by page (`GET /accounts/ID/d1/database?page=&per_page=&name=`). A fleet spec
     (`d1://ACCOUNT/prefix*`) filters these names further; 429 and 5xx are retried with
     the same backoff as queries."""
     from urllib.parse import urlencode
 
+    per_page = per_page or int(_env_number("DBTOOL_D1_LIST_PAGE", 100))
     client = D1Client(account_id, "-", token=token, base=base, policy=policy)
     listing = client.endpoint.rsplit("/", 2)[0]  # …/accounts/ID/d1/database
     found: list[tuple[str, str]] = []
