@@ -129,3 +129,23 @@ def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) ->
         except AssertionError as exc:
             raise AssertionError(f"seed {seed}, round {round_} (killed run {victim}): {exc}") from None
 
+
+
+def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    _fleet(tmp_path, rng)
+    env = {**os.environ, "DBTOOL_FAULT": "before-file:sleep=0.3"}  # slow files: time to interrupt
+    proc = subprocess.Popen(_cmd(tmp_path, "-j", "2"), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    report = json.loads(out)
+    assert report["stopped"] == "interrupted"
+    outcomes = {t["identity"]: t["outcome"] for t in report["targets"]}
+    assert "not-started" in outcomes.values()  # nothing new was started after Ctrl-C
+    for path in (tmp_path / "tenants").glob("*.db"):
+        _prefix(path)  # the files in flight finished (or never began): whole prefixes
+    rerun = subprocess.run(_cmd(tmp_path), capture_output=True, text=True)
+    assert rerun.returncode == 0 and json.loads(rerun.stdout)["counts"]["at-head"] == TENANTS

@@ -140,7 +140,9 @@ class FleetReport:
     @property
     def exit_code(self) -> int:
         """0 every target at head (and clean) · 1 any failed, behind, not started, modified,
-        missing or drifting · 3 none of the targets was reachable."""
+        missing or drifting · 3 none of the targets was reachable · 130 interrupted (Ctrl-C)."""
+        if self.stopped == "interrupted":
+            return int(ExitCode.INTERRUPTED)
         if self.targets and not any(t.outcome not in (Outcome.UNREACHABLE, Outcome.NOT_STARTED)
                                     for t in self.targets):
             return int(ExitCode.UNREACHABLE)
