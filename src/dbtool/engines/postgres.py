@@ -27,6 +27,7 @@ from dbtool.engines.pg_own_tables import (
     read_table,
     relocate,
 )
+from dbtool.engines.pg_pipeline import apply_pipelined, pipelinable
 from dbtool.errors import (
     ConnectionFailed,
     DbtoolError,
@@ -305,6 +306,15 @@ class PostgresEngine(PostgresHistoryOps):
         if not migration.transactional:
             return self._apply_autocommit(migration, started)
         fault("before-file")
+        if self._known(conn) and pipelinable(migration):  # one round trip for the whole file
+            if name in (self._applied or ()):
+                return ApplyOutcome(name, False, 0.0, 0)
+            if apply_pipelined(conn, migration, self.table):
+                self._committed(conn, name)
+                fault("after-commit")
+                return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
+                                    len(migration.statements))
+            # it failed and was rolled back: run it statement by statement for the exact error
         with conn.transaction():
             skip = self._already_applied(conn, name)
             if not skip:
