@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -195,10 +194,25 @@ def bench_pg_schemas(count: int, files: int, jobs: int) -> dict:
 
 
 def pg_round_trips(files: int) -> dict:
-    """Round trips per file of one tenant's run, from a libpq trace of every connection."""
+    """Round trips per file of one tenant's run, with the pipeline (now) and without it
+    (before: BEGIN, each statement, the history INSERT and COMMIT one by one)."""
+    from dbtool.engines import postgres
+
+    after = _pg_trips(files)
+    pipelinable = postgres.pipelinable
+    postgres.pipelinable = lambda _migration: False
+    try:
+        before = _pg_trips(files)
+    finally:
+        postgres.pipelinable = pipelinable
+    return {"files": files, "before": before, "after": after, "before_per_file": before / files,
+            "after_per_file": after / files}
+
+
+def _pg_trips(files: int) -> int:
+    """Round trips of one tenant's run, from a libpq trace of every connection."""
     import tempfile
 
-    import psycopg
     from psycopg.pq import Trace
 
     from dbtool.core.migrate import MigrateOptions, migrate_target
@@ -212,7 +226,7 @@ def pg_round_trips(files: int) -> dict:
 
     def traced(url, **kwargs):
         conn = original(url, **kwargs)
-        trace = tempfile.TemporaryFile("w+")
+        trace = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed below, after the run
         conn.pgconn.trace(trace.fileno())
         conn.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
         traces.append(trace)
@@ -228,9 +242,9 @@ def pg_round_trips(files: int) -> dict:
     for trace in traces:
         trace.seek(0)
         trips += sum(1 for line in trace if line.startswith("B\t") and "\tReadyForQuery\t" in line)
+        trace.close()
     pg_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    del psycopg
-    return {"files": files, "round_trips": trips, "per_file": trips / files}
+    return trips
 
 
 # -- D1 ----------------------------------------------------------------------------------
@@ -290,18 +304,23 @@ def bench_status(count: int, files: int) -> dict:
         folder.mkdir(parents=True)
         for i in range(count):
             shutil.copyfile(template, folder / f"tenant{i:05d}.db")
-    started = time.perf_counter()
-    proc = subprocess.Popen([str(DBTOOL), "status", "--dir", str(mig / "dbtool"), "--fleet",
-                             f"sqlite:///{folder}/*.db", "--format", "json"], env=clean_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    report = json.loads(out)
-    assert report["counts"]["at-head"] == count, err[-500:]
-    return {"targets": count, "files": files, "seconds": seconds,
-            "ms_per_target": seconds * 1000 / count, "peak_rss_mb": usage.ru_maxrss / 1024,
-            "json_bytes": len(out)}
+    argv = [str(DBTOOL), "status", "--dir", str(mig / "dbtool"), "--fleet",
+            f"sqlite:///{folder}/*.db", "--format", "json"]
+    # a fresh Python runs the command alone, so RUSAGE_CHILDREN is that one process's peak
+    probe = ("import json, resource, subprocess, sys, time\n"
+             "t = time.perf_counter()\n"
+             "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+             "s = time.perf_counter() - t\n"
+             "r = json.loads(p.stdout)\n"
+             "print(json.dumps({'seconds': s, 'at_head': r['counts']['at-head'], 'bytes': len(p.stdout),"
+             " 'rss_kb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))\n")
+    proc = subprocess.run([sys.executable, "-c", probe, *argv], env=clean_env(), capture_output=True,
+                          text=True, check=True)
+    got = json.loads(proc.stdout)
+    assert got["at_head"] == count, proc.stderr[-500:]
+    return {"targets": count, "files": files, "seconds": got["seconds"],
+            "ms_per_target": got["seconds"] * 1000 / count, "peak_rss_mb": got["rss_kb"] / 1024,
+            "json_bytes": got["bytes"]}
 
 
 def markdown(results: dict) -> str:
@@ -337,7 +356,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--d1", type=int, default=100)
     parser.add_argument("--status", type=int, default=10000)
     parser.add_argument("--files", type=int, default=20)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=4)
     parser.add_argument("--only", nargs="+", default=["sqlite", "pg", "trips", "d1", "status"])
     args = parser.parse_args(argv)
     ROOT.mkdir(parents=True, exist_ok=True)
@@ -354,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
         results["pg_round_trips"] = pg_round_trips(args.files)
     if "d1" in args.only:
         log("d1 …")
-        results["d1"] = bench_d1(args.d1, args.files, max(args.jobs, 4))
+        results["d1"] = bench_d1(args.d1, args.files, args.jobs)
     if "status" in args.only:
         log("status …")
         results["status"] = bench_status(args.status, args.files)
