@@ -49,8 +49,16 @@ Examples:
   dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
   dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
   dbtool migrate --all --format github    # a failure is also an annotation
+  dbtool migrate app --fleet 'sqlite:///tenants/*.db' --jobs 8
+  dbtool migrate app --fleet 'postgresql://db/app?schema=tenant_*' --canary 5
+  dbtool migrate app --fleet tenants --shard 2/4 --format json
 
-Exit codes: 0 ok · 1 failed migration, refused file or refused history · 2 bad input/config · 3 unreachable or locked.
+With --fleet every database of the fleet is migrated as alone (own lock and
+history); failures are recorded and the others go on; one summary at the end.
+
+Exit codes: 0 ok · 1 failed migration, refused file or refused history (a fleet: any
+target failed or behind) · 2 bad input/config · 3 unreachable or locked (a fleet: no
+target reachable) · 130 interrupted.
 """
 
 

@@ -72,8 +72,9 @@ Examples:
   dbtool audit --all
   dbtool audit studio --target prod --format github
   dbtool audit --dir supabase/migrations --url "$DATABASE_URL" --snapshot schemas/app.yaml
+  dbtool audit app --fleet 'sqlite:///tenants/*.db'   # targets with the same drift grouped
 
-Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable.
+Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable (a fleet: none reachable).
 """
 
 CHECK_HELP = """The CI entry point. For every service: file names and order valid, every

@@ -34,8 +34,10 @@ Examples:
   dbtool status api --format json
   dbtool status --dir migrations --url sqlite:///app.db --exit-code
   dbtool status --all --exit-code --format github
+  dbtool status app --fleet 'postgresql://db/tenant_*'   # head histogram, laggards
 
-Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
+Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing (with
+--fleet: any target behind, failed, modified or missing) · 2 bad input · 3 unreachable.
 """
 
 _STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
