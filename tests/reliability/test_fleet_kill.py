@@ -149,3 +149,46 @@ def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_
         _prefix(path)  # the files in flight finished (or never began): whole prefixes
     rerun = subprocess.run(_cmd(tmp_path), capture_output=True, text=True)
     assert rerun.returncode == 0 and json.loads(rerun.stdout)["counts"]["at-head"] == TENANTS
+
+
+def _schema_prefix(url: str, schema: str) -> int:
+    """The whole prefix a tenant schema holds (tables, rows and history agree)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        tables = {r[0] for r in conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (schema,))}
+        history = ([r[0] for r in conn.execute(f"SELECT name FROM {schema}.dbtool_migrations ORDER BY name")]
+                   if "dbtool_migrations" in tables else [])
+        steps = sorted(int(t[4:]) for t in tables if t.startswith("step"))
+        rows = [conn.execute(f"SELECT count(*) FROM {schema}.step{n}").fetchone()[0] for n in steps]
+    count = len(history)
+    assert history == [f"{i:03d}_step{i}.sql" for i in range(1, count + 1)], f"{schema}: {history}"
+    assert steps == list(range(1, count + 1)), f"{schema}: tables {steps} vs history {history}"
+    assert rows == [1] * count, f"{schema}: rows {rows}"
+    return count
+
+
+def test_sigkill_during_a_tenant_schema_fleet_run_leaves_whole_prefixes(pg_url: str, tmp_path: Path) -> None:
+    """The same family on Postgres tenant schemas, where files go in one pipeline each."""
+    import psycopg
+
+    seed = _seed()
+    rng = random.Random(seed)
+    write_migrations(tmp_path / "migrations", FILES)
+    cmd = [sys.executable, "-m", "dbtool", "migrate", "--dir", str(tmp_path / "migrations"),
+           "--fleet", f"{pg_url}?schema=tenant_*", "--format", "json"]
+    for round_ in range(max(4, ROUNDS // 2)):
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            for i in range(4):
+                conn.execute(f"DROP SCHEMA IF EXISTS tenant_{i} CASCADE")
+                conn.execute(f"CREATE SCHEMA tenant_{i}")
+        how, _code = _kill_run([*cmd, "-j", str(rng.randint(1, 4))], rng)
+        try:
+            for i in range(4):
+                _schema_prefix(pg_url, f"tenant_{i}")
+            rerun = subprocess.run([*cmd, "--lock-timeout", "10"], capture_output=True, text=True)
+            assert rerun.returncode == 0, rerun.stderr + rerun.stdout[-2000:]
+            assert all(_schema_prefix(pg_url, f"tenant_{i}") == FILES for i in range(4))
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}, round {round_} (killed {how}): {exc}") from None
