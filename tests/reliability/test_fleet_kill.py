@@ -135,8 +135,11 @@ def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_
     rng = random.Random(7)
     _fleet(tmp_path, rng)
     env = {**os.environ, "DBTOOL_FAULT": "before-file:sleep=0.3"}  # slow files: time to interrupt
+    # a pytest-xdist worker ignores SIGINT, and an ignored signal stays ignored across exec:
+    # give the child the default disposition, as a shell would, so Ctrl-C reaches dbtool
     proc = subprocess.Popen(_cmd(tmp_path, "-j", "2"), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
