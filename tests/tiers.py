@@ -17,6 +17,8 @@ SLOW: dict[str, str] = {
     "tests/interop/": "the real wrangler and miniflare",
     "tests/packaging/": "wheel builds, the real pre-commit, the CI workflow's steps",
     "tests/bench/": "the benchmark harness",
+    "tests/fleet/test_fleet_sqlite.py": "real dbtool processes over fleets of SQLite files",
+    "tests/fleet/test_fleet_postgres.py": "real dbtool processes over fleets of Postgres databases",
     "tests/diff/test_properties.py": "hundreds of generated plans per dialect",
     "tests/diff/test_object_properties.py": "400 generated object plans (Postgres and SQLite)",
     "tests/diff/test_objects_postgres.py": "ten studio steps on one database, each diffed, migrated and audited",

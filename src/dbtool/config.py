@@ -27,7 +27,9 @@ _SERVICE_KEYS = {
     "history_schema": "text", "history_table": "text", "lint": "table", "wrangler": "text",
     "binding": "text", "description": "string", "exposed_schemas": "names", "ignore": "names",
     "declared": "text",
+    "fleets": "table",
 }
+_FLEET_KEYS = {"spec": "text", "spec_env": "env", "description": "string"}
 _TARGET_KEYS = {"url_env": "env", "prelude": "bool", "description": "string"}
 _TOP_KEYS = {"services": "table", "scratch_url_env": "env", "scratch_url": "text",
              "lock_timeout": "number"}
@@ -59,6 +61,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Fleet:
+    """A named fleet of a service (`--fleet NAME`): a spec, or the variable that holds one
+    (a spec with a password in it never lives in a committed file)."""
+
+    name: str
+    spec: str | None = None
+    spec_env: str | None = None
+
+    def text(self) -> str | None:
+        if self.spec is not None:
+            return self.spec
+        value = os.environ.get(self.spec_env or "", "").strip()
+        return value or None
+
+
+@dataclass(frozen=True)
 class Service:
     name: str
     dialect: str
@@ -78,6 +96,7 @@ class Service:
     binding: str | None = None  # its d1_databases binding (None: the only one)
     explicit: frozenset[str] = frozenset()  # keys dbtool.toml set (they beat wrangler's)
     declared: Path | None = None  # a folder of SQL files declaring the schema (`--to sql:DIR`)
+    fleets: tuple[Fleet, ...] = ()  # [services.NAME.fleets.FLEET]: many databases, one service
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -290,6 +309,7 @@ def _build_service(name: str, body: Any, root: Path, loc: SourceLocation) -> Ser
         binding=str(body["binding"]) if body.get("binding") else None,
         explicit=frozenset(body),
         declared=root / str(body["declared"]) if body.get("declared") else None,
+        fleets=_build_fleets(name, body, loc),
     )
 
 
@@ -345,3 +365,19 @@ def _build_targets(name: str, body: dict[str, Any], loc: SourceLocation) -> tupl
                               location=loc, hint='add url_env = "MY_DATABASE_URL"')
         targets[tname] = Target(tname, str(tbody["url_env"]), bool(tbody.get("prelude", False)))
     return tuple(targets.values())
+
+
+def _build_fleets(name: str, body: dict[str, Any], loc: SourceLocation) -> tuple[Fleet, ...]:
+    fleets = []
+    for fname, fbody in body.get("fleets", {}).items():
+        where = f"[services.{name}.fleets.{fname}]"
+        if not isinstance(fbody, dict):
+            raise ConfigError(f"{where} must be a table", location=loc,
+                              hint=f'write {where} on its own line, then spec = "sqlite:///tenants/*.db"')
+        _check_keys(fbody, _FLEET_KEYS, where, loc)
+        if ("spec" in fbody) == ("spec_env" in fbody):
+            raise ConfigError(f"{where} needs spec or spec_env (one of them)", location=loc,
+                              hint='spec = "postgresql://host/tenant_*", or spec_env = "VAR" when '
+                                   "the spec holds a password")
+        fleets.append(Fleet(fname, fbody.get("spec"), fbody.get("spec_env")))
+    return tuple(fleets)

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     PROBLEMS = 1  # the check found problems: drift, lint errors, modified history, failed migration
     USAGE = 2  # usage, config or input error
     UNREACHABLE = 3  # database unreachable or locked past the timeout
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT): what ran stays, nothing new started
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The Postgres engine's per-run cache (issue #9): history checked once under the lock.
 
-Under `lock()` a file costs BEGIN, its statements, the history INSERT and COMMIT;
-these tests pin that count and the cases where the cache must not be trusted:
+Under `lock()` a file costs BEGIN, its statements, the history INSERT and COMMIT,
+sent in one pipeline (#18): one round trip; these tests pin that count and the cases where the cache must not be trusted:
 a first file whose rollback also undid the history table, a run that read the
 history before another run applied files, a history write by another path in the
 same run, and calls made without the lock.
@@ -82,8 +82,9 @@ def round_trips(lines: list[str]) -> int:
     return sum(1 for line in lines if line.startswith("B\t") and "\tReadyForQuery\t" in line)
 
 
-def test_under_the_lock_a_file_costs_begin_statements_insert_commit(
+def test_under_the_lock_a_file_costs_one_round_trip(
         engine: PostgresEngine, files: dict[str, LoadedMigration], pg_url: str) -> None:
+    """BEGIN, the statements, the history INSERT and COMMIT go in one pipeline (#18)."""
     a, b, c, d = files.values()
     with engine.lock(5):
         engine.apply(a, lock_timeout=5)  # creates the table, reads the names
@@ -91,7 +92,7 @@ def test_under_the_lock_a_file_costs_begin_statements_insert_commit(
             engine.apply(b, lock_timeout=5)
             engine.apply(c, lock_timeout=5)
             engine.apply(d, lock_timeout=5)  # no-transaction: statement, BEGIN, INSERT, COMMIT
-    assert round_trips(lines) == (1 + 3) + (1 + 3) + (1 + 3)
+    assert round_trips(lines) == 1 + 1 + (1 + 3)
     assert not any("dbtool_migrations WHERE" in line or "to_regclass" in line for line in lines)
     assert _recorded(pg_url) == list(files)
 
@@ -185,3 +186,31 @@ def test_a_history_write_by_another_path_drops_the_cache(
             engine.conn.execute("DROP TABLE a")
         assert engine.apply(a, lock_timeout=5).applied  # not skipped from a stale cache
     assert _recorded(pg_url) == ["0001_a.sql"]
+
+
+def test_a_pipelined_file_that_fails_is_reported_exactly_and_leaves_nothing(
+        engine: PostgresEngine, tmp_path: Path, pg_url: str) -> None:
+    """The second file of a run goes in one pipeline; when it fails, it is rolled back and
+    run again statement by statement, so the error names its file, line and column."""
+    loaded = _load(tmp_path, {"0001_a.sql": BODIES["0001_a.sql"], "0002_z.sql": BROKEN})
+    a, z = loaded.values()
+    with engine.lock(5):
+        engine.apply(a, lock_timeout=5)
+        with pytest.raises(MigrationFailed) as caught:
+            engine.apply(z, lock_timeout=5)
+    assert "0002_z.sql:2:" in caught.value.one_line() and "missing_table" in caught.value.one_line()
+    assert _recorded(pg_url) == ["0001_a.sql"]
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT to_regclass('public.z')").fetchone()[0] is None
+        durations = conn.execute("SELECT duration_ms FROM dbtool.dbtool_migrations").fetchall()
+    assert all(d is not None and d >= 0 for (d,) in durations)
+
+
+def test_a_file_that_may_control_the_transaction_is_not_pipelined(tmp_path: Path) -> None:
+    from dbtool.engines.pg_pipeline import pipelinable
+
+    loaded = _load(tmp_path, {
+        "0001_plain.sql": "-- a comment\nCREATE TABLE p (id int);\n",
+        "0002_commit.sql": "CREATE TABLE q (id int);\n/* then */ COMMIT;\n",
+        "0003_savepoint.sql": "savepoint s1;\nCREATE TABLE r (id int);\n"})
+    assert [pipelinable(m) for m in loaded.values()] == [True, False, False]

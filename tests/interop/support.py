@@ -162,13 +162,15 @@ class D1TestServer:
 POOL_SIZE = 40
 
 
-def start_server(log_path: Path) -> Iterator[D1TestServer]:
+def start_server(log_path: Path, *, names: list[str] | None = None) -> Iterator[D1TestServer]:
+    """The server with POOL_SIZE databases (named db-0 …), or one database per name."""
     account = uuid.uuid4().hex
     token = f"dbtool-interop-SECRET-{uuid.uuid4().hex[:12]}"
     forbidden = f"dbtool-interop-READONLY-{uuid.uuid4().hex[:12]}"
-    databases = [str(uuid.uuid4()) for _ in range(POOL_SIZE)]
+    databases = [str(uuid.uuid4()) for _ in range(len(names) if names else POOL_SIZE)]
     env = clean_env(D1_TEST_TOKEN=token, D1_TEST_FORBIDDEN_TOKEN=forbidden, D1_TEST_ACCOUNT=account,
-                    D1_TEST_DATABASES=",".join(databases), D1_TEST_ECHO_TOKEN="1", PORT="0")
+                    D1_TEST_DATABASES=",".join(databases), D1_TEST_ECHO_TOKEN="1", PORT="0",
+                    D1_TEST_NAMES=",".join(names or []))
     with open(log_path, "w") as log:
         proc = subprocess.Popen([shutil.which("node") or "node", str(SERVER_JS)], cwd=INTEROP,
                                 env=env, stdout=subprocess.PIPE, stderr=log, text=True)

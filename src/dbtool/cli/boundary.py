@@ -134,7 +134,7 @@ def run(args: list[str], *, debug: bool = False) -> int:
         return SIGPIPE_EXIT
     except (typer.Abort, KeyboardInterrupt):
         _stderr("dbtool: interrupted; files already applied stay applied, the current one was rolled back")
-        return 130
+        return ExitCode.INTERRUPTED
     except Exception as exc:  # the last line of defence: still one line, still masked
         _trace(debug)
         _stderr(f"dbtool: internal error: {type(exc).__name__}: {exc} — rerun with --debug and report it")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     Dir,
@@ -20,6 +21,7 @@ from dbtool.cli.options import (
     Url,
     annotate,
     config_of,
+    spec,
 )
 from dbtool.cli.render import console, emit_json, line
 from dbtool.errors import DbtoolError
@@ -49,8 +51,16 @@ Examples:
   dbtool migrate scenes --url postgresql://postgres@127.0.0.1/scenes
   dbtool migrate --dir supabase/migrations --url postgresql://localhost/app
   dbtool migrate --all --format github    # a failure is also an annotation
+  dbtool migrate app --fleet 'sqlite:///tenants/*.db' --jobs 8
+  dbtool migrate app --fleet 'postgresql://db/app?schema=tenant_*' --canary 5
+  dbtool migrate app --fleet tenants --shard 2/4 --format json
 
-Exit codes: 0 ok · 1 failed migration, refused file or refused history · 2 bad input/config · 3 unreachable or locked.
+With --fleet every database of the fleet is migrated as alone (own lock and
+history); failures are recorded and the others go on; one summary at the end.
+
+Exit codes: 0 ok · 1 failed migration, refused file or refused history (a fleet: any
+target failed or behind) · 2 bad input/config · 3 unreachable or locked (a fleet: no
+target reachable) · 130 interrupted.
 """
 
 
@@ -80,11 +90,33 @@ def register(app: typer.Typer) -> None:
         prelude: Annotated[bool, typer.Option(
             "--prelude", help="Apply the service's prelude first (local/scratch builds).")] = False,
         persist_to: PersistTo = None,
+        fleet: Fleet = None,
+        jobs: Jobs = DEFAULT_JOBS,
+        canary: Canary = 0,
+        shard: Shard = None,
+        fail_fast: FailFast = False,
     ) -> None:
         from functools import partial
 
-        from dbtool.api import migrate as run_migrate
+        if fleet is not None:
+            from dbtool.cli import fleet_cmd
+            from dbtool.core.fleet import migrate_fleet
+            from dbtool.core.migrate import MigrateOptions
 
+            opts = MigrateOptions(to=to, dry_run=dry_run, allow_out_of_order=allow_out_of_order,
+                                  allow_modified=allow_modified, allow_missing=allow_missing,
+                                  allow_data_loss=allow_data_loss, lock_timeout=lock_timeout,
+                                  prelude=prelude, include_sql=sql)
+            target_spec = spec(ctx, services, all_, target, url, folder, persist_to, fleet=fleet)
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is LogFormat.json) as listener:
+                report = migrate_fleet(target_spec, opts, fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is LogFormat.json)
+            return
+        from dbtool.api import migrate as run_migrate
+        from dbtool.cli.fleet_cmd import refuse_without_fleet
+
+        refuse_without_fleet(jobs, canary, shard, fail_fast)
         run = partial(run_migrate, services, all=all_, config=config_of(ctx), dir=folder, url=url,
                       target=target, persist_to=persist_to, to=to, dry_run=dry_run, sql=sql,
                       allow_out_of_order=allow_out_of_order, allow_modified=allow_modified,

@@ -90,11 +90,12 @@ def config_of(ctx: typer.Context) -> Path | None:
 
 def spec(ctx: typer.Context, services: list[str] | None, all_: bool, target: str | None,
          url: str | None, folder: Path | None, persist_to: Path | None = None, *,
-         dialect: str | None = None, snapshot: Path | None = None) -> TargetSpec:
+         dialect: str | None = None, snapshot: Path | None = None,
+         fleet: str | None = None) -> TargetSpec:
     """The command's target options, resolved by `dbtool.core.targets` (one place)."""
     from dbtool.core.targets import TargetSpec
 
     return TargetSpec(services=tuple(services or ()), all=all_, target=target, url=url,
                       dir=folder, config=ctx.obj.get("config") if ctx.obj else None,
                       persist_to=persist_to, dialect=str(dialect) if dialect else None,
-                      snapshot=snapshot)
+                      snapshot=snapshot, fleet=fleet)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     DialectOption,
@@ -20,6 +21,7 @@ from dbtool.cli.options import (
     Url,
     annotate,
     config_of,
+    spec,
 )
 from dbtool.cli.render import console, emit_json, line
 
@@ -71,8 +73,9 @@ Examples:
   dbtool audit --all
   dbtool audit studio --target prod --format github
   dbtool audit --dir supabase/migrations --url "$DATABASE_URL" --snapshot schemas/app.yaml
+  dbtool audit app --fleet 'sqlite:///tenants/*.db'   # targets with the same drift grouped
 
-Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable.
+Exit codes: 0 clean · 1 differences · 2 bad input · 3 unreachable (a fleet: none reachable).
 """
 
 CHECK_HELP = """The CI entry point. For every service: file names and order valid, every
@@ -119,7 +122,21 @@ def register(app: typer.Typer) -> None:
                   snapshot: Annotated[Path | None, typer.Option(
                       "--snapshot", help="With --dir DIR: the snapshot file to compare with.",
                       dir_okay=False)] = None,
-                  dialect: DialectOption = None, fmt: CiOutput = CiFormat.text) -> None:
+                  dialect: DialectOption = None, fmt: CiOutput = CiFormat.text,
+                  fleet: Fleet = None, jobs: Jobs = DEFAULT_JOBS, canary: Canary = 0,
+                  shard: Shard = None, fail_fast: FailFast = False) -> None:
+        from dbtool.cli import fleet_cmd
+
+        if fleet is not None:
+            from dbtool.core.fleet import audit_fleet
+
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is CiFormat.json) as listener:
+                report = audit_fleet(spec(ctx, services, all_, target, url, folder, dialect=dialect,
+                                          snapshot=snapshot, fleet=fleet), fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is CiFormat.json)
+            return
+        fleet_cmd.refuse_without_fleet(jobs, canary, shard, fail_fast)
         from dbtool.api import audit
 
         results = audit(services, all=all_, config=config_of(ctx), dir=folder, url=url,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dbtool.cli.fleet_cmd import DEFAULT_JOBS, Canary, FailFast, Fleet, Jobs, Shard
 from dbtool.cli.options import (
     All,
     Dir,
@@ -18,6 +19,7 @@ from dbtool.cli.options import (
     Url,
     annotate,
     config_of,
+    spec,
 )
 from dbtool.cli.render import console, emit_json, line
 
@@ -39,8 +41,10 @@ Examples:
   dbtool status --all --exit-code --format github
   dbtool status api --pending            # only what is not applied
   dbtool status --all --summary          # counts, last applied, next
+  dbtool status app --fleet 'postgresql://db/tenant_*'   # head histogram, laggards
 
-Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing · 2 bad input · 3 unreachable.
+Exit codes: 0 ok · 1 with --exit-code when anything is pending/modified/missing (with
+--fleet: any target behind, failed, modified or missing) · 2 bad input · 3 unreachable.
 """
 
 _STYLE = {"applied": "green", "pending": "yellow", "modified": "red", "missing": "red",
@@ -66,7 +70,25 @@ def register(app: typer.Typer) -> None:
             "--summary", help="One summary per service (counts, last applied, next) instead of "
             "the table.")] = False,
         persist_to: PersistTo = None,
+        fleet: Fleet = None,
+        jobs: Jobs = DEFAULT_JOBS,
+        canary: Canary = 0,
+        shard: Shard = None,
+        fail_fast: FailFast = False,
     ) -> None:
+        from dbtool.cli.fleet_cmd import refuse_without_fleet
+
+        if fleet is not None:
+            from dbtool.cli import fleet_cmd
+            from dbtool.core.fleet import status_fleet
+
+            fleet_opts = fleet_cmd.options(jobs, canary, shard, fail_fast)
+            with fleet_cmd.progress(fmt is LogFormat.json) as listener:
+                report = status_fleet(spec(ctx, services, all_, target, url, folder, persist_to,
+                                           fleet=fleet), fleet_opts, listener)
+            fleet_cmd.finish(report, fmt is LogFormat.json)
+            return
+        refuse_without_fleet(jobs, canary, shard, fail_fast)
         from dbtool.api import status as run_status
 
         results = run_status(services, all=all_, config=config_of(ctx), dir=folder, url=url,

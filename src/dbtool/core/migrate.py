@@ -141,19 +141,35 @@ def _plan(engine: Engine, target: ResolvedTarget, files: list[MigrationFile], op
     return _Plan(history, loaded, warnings)
 
 
+@dataclass
+class Prepared:
+    """A service's files read once for many targets (a fleet): the files in order and the
+    split statements of each, shared by every target's run."""
+
+    files: list[MigrationFile]
+    cache: dict[str, LoadedMigration]
+
+    @classmethod
+    def read(cls, target: ResolvedTarget) -> Prepared:
+        service = target.service
+        return cls(discover(service.migrations, service.naming, service.ignore)[0], {})
+
+
 def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
-                   listener: Listener | None = None) -> ServiceRun:
-    """Apply one service's pending migrations to one database."""
+                   listener: Listener | None = None, *, stop: Callable[[], bool] | None = None,
+                   prepared: Prepared | None = None) -> ServiceRun:
+    """Apply one service's pending migrations to one database. `stop()` true: the file in
+    flight finishes, no further file starts (a fleet's Ctrl-C)."""
     if opts.lock_timeout is None:
         opts = replace(opts, lock_timeout=30.0)
     service = target.service
     where = (service.name, target.url.display if target.url else "", target.label)
     if target.skipped or target.url is None:
         return ServiceRun(*where, RunStatus.SKIPPED, skip_reason=target.skip_reason)
-    files, _ = discover(service.migrations, service.naming, service.ignore)
+    prepared = prepared or Prepared.read(target)
+    files, cache = prepared.files, prepared.cache
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=opts.lock_timeout)
-    cache: dict[str, LoadedMigration] = {}
     applied: list[AppliedFile] = []
     prelude = None
     try:
@@ -163,7 +179,7 @@ def migrate_target(target: ResolvedTarget, opts: MigrateOptions,
                 if engine.history() != plan.history:  # another run wrote meanwhile: decide again
                     plan = _plan(engine, target, files, opts, cache)
                 prelude = _run_prelude(engine, target, opts)
-                applied = _apply_all(engine, plan.loaded, opts, service.name, listener)
+                applied = _apply_all(engine, plan.loaded, opts, service.name, listener, stop)
     finally:
         notes = tuple(engine.notes)
         engine.close()
@@ -218,12 +234,14 @@ def _run_prelude(engine: Engine, target: ResolvedTarget, opts: MigrateOptions) -
 
 
 def _apply_all(engine: Engine, loaded: list[LoadedMigration], opts: MigrateOptions, service: str,
-               listener: Listener | None) -> list[AppliedFile]:
+               listener: Listener | None, stop: Callable[[], bool] | None = None) -> list[AppliedFile]:
     emit = listener or (lambda _event: None)
     total = len(loaded)
     applied = []
     emit(Progress(ProgressKind.START, service, total=total))
     for index, migration in enumerate(loaded, 1):
+        if stop is not None and stop():
+            break
         try:
             outcome = engine.apply(migration, lock_timeout=opts.lock_timeout or 0.0)
         except DbtoolError:  # renderers say where the run stopped; the error says why

@@ -6,18 +6,20 @@ from dbtool.core.foreign_history import history_with_foreign
 from dbtool.core.results.status import ServiceStatus
 from dbtool.core.targets import ResolvedTarget, TargetSpec, Use, resolve_targets
 from dbtool.engines import open_engine
-from dbtool.migrations.files import discover, parked_names
+from dbtool.migrations.files import MigrationFile, discover, parked_names
 from dbtool.migrations.history import compute_states
 
 __all__ = ["ServiceStatus", "status", "status_target"]
 
 
-def status_target(target: ResolvedTarget, lock_timeout: float = 30.0) -> ServiceStatus:
+def status_target(target: ResolvedTarget, lock_timeout: float = 30.0, *,
+                  prepared: tuple[list[MigrationFile], str] | None = None) -> ServiceStatus:
+    """`prepared`: the service's files and naming scheme, read once for a whole fleet."""
     service = target.service
     where = (service.name, target.url.display if target.url else "", target.label)
     if target.skipped or target.url is None:
         return ServiceStatus(*where, skip_reason=target.skip_reason)
-    files, scheme = discover(service.migrations, service.naming, service.ignore)
+    files, scheme = prepared or discover(service.migrations, service.naming, service.ignore)
     engine = open_engine(target.url, service.dialect, history_table=service.history_table,
                          history_schema=service.history_schema, lock_timeout=lock_timeout)
     try:

@@ -59,6 +59,7 @@ class TargetSpec:
     persist_to: Path | None = None  # wrangler's --persist-to, for d1-local targets
     dialect: str | None = None  # ad hoc without a URL: the dialect of the files
     snapshot: Path | None = None  # ad hoc: the snapshot file (configured services name their own)
+    fleet: str | None = None  # --fleet SPEC|NAME: one service, many databases (core/fleet_spec.py)
 
     @property
     def adhoc(self) -> bool:
@@ -107,6 +108,8 @@ class Resolution:
 def resolve_targets(spec: TargetSpec, use: Use = Use.DATABASE, *,
                     project: Project | None = None) -> Resolution:
     """Resolve the command's options into its targets, in configuration order."""
+    if spec.fleet is not None:
+        return _fleet(spec, project)
     if spec.adhoc:
         targets = [_adhoc(spec, use)]
     else:
@@ -245,6 +248,48 @@ def _persist_to(targets: list[ResolvedTarget], folder: Path | None) -> list[Reso
 
 def _wrangler_local(url: DatabaseUrl | None) -> bool:
     return url is not None and url.scheme == "d1-local"
+
+
+# -- fleets: one service, many databases ------------------------------------------------
+def _fleet(spec: TargetSpec, project: Project | None) -> Resolution:
+    """One target per database of the fleet, each resolved as `--url` would be for it, so
+    each is migrated exactly as alone (its own lock, history and checks). A tenant schema
+    (`?schema=NAME`) is inspected and keeps its history in that schema."""
+    from dbtool.core.fleet_spec import expand, parse_fleet_spec
+
+    if spec.url or spec.target or spec.all:
+        raise UsageError("--fleet names the databases; do not combine it with --url, --target "
+                         "or --all", hint="dbtool migrate SERVICE --fleet SPEC")
+    service = None
+    if not spec.adhoc:
+        project = project or load_project(spec.config)
+        services = select_services(spec, project)
+        if len(services) != 1:
+            raise UsageError("a fleet belongs to one service: name it", hint=_known(project))
+        service = services[0]
+    named = {f.name: f for f in service.fleets} if service else {}
+    if spec.fleet in named and named[spec.fleet].text() is None:
+        raise ConfigError(f"fleet {spec.fleet}: ${named[spec.fleet].spec_env} is not set",
+                          hint=f"export {named[spec.fleet].spec_env}=SPEC")
+    fleet = parse_fleet_spec(spec.fleet or "", {k: f.text() or "" for k, f in named.items()})
+    members = expand(fleet)
+    if not members:
+        raise UsageError(f"the fleet {fleet.display} matches no database",
+                         hint="check the pattern (a glob: tenant_*, *.db) and where it looks")
+    if service is None:
+        assert spec.dir is not None
+        service = adhoc_service(spec.dir, url=members[0].url, dialect=spec.dialect,
+                                snapshot=spec.snapshot)
+    return Resolution(None if spec.adhoc else project,
+                      tuple(_fleet_target(service, m.url, m.identity) for m in members))
+
+
+def _fleet_target(service: Service, url: DatabaseUrl, identity: str) -> ResolvedTarget:
+    check_compatible(url, service.dialect)
+    tenant = url.param("schema") if url.dialect == "postgres" else None
+    if tenant:
+        service = replace(service, history_schema=tenant, schemas=(tenant,), exposed_schemas=())
+    return ResolvedTarget(service, url, identity)
 
 
 # -- ad hoc: --dir DIR -------------------------------------------------------------------

@@ -165,9 +165,27 @@ class D1Client:
             hint="check Cloudflare's status page and retry; files already applied stay applied",
         )
 
+    def get(self, url: str) -> dict[str, Any]:
+        """A read-only GET (the database listing), retried like a read: the whole payload."""
+        last: _Transient | None = None
+        for attempt in range(1, self.policy.attempts + 1):
+            if last is not None:
+                self._sleep(self.policy.delay(attempt - 1, last.retry_after))
+            try:
+                return self._send(None, url=url)
+            except _Transient as exc:
+                last = exc
+        assert last is not None
+        raise ConnectionFailed(
+            f"D1 API at {self._base_display()} kept failing ({last.reason}) after "
+            f"{self.policy.attempts} attempts listing databases",
+            hint="check Cloudflare's status page and retry")
+
     # -- one HTTP round trip ----------------------------------------------------------
-    def _send(self, data: bytes) -> list[dict[str, Any]]:
-        request = urllib.request.Request(self.endpoint, data=data, method="POST", headers={
+    def _send(self, data: bytes | None, *, url: str | None = None) -> Any:
+        """POST a query (its `result` list) or, with `url`, GET a listing (the payload)."""
+        request = urllib.request.Request(url or self.endpoint, data=data,
+                                         method="GET" if url else "POST", headers={
             "Authorization": f"Bearer {self._token}",
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -187,7 +205,7 @@ class D1Client:
             raise _Transient("unreadable response body")
         if not payload.get("success", False):
             raise self._http_error(200, payload, None)
-        return list(payload.get("result") or [])
+        return payload if url else list(payload.get("result") or [])
 
     def _url_error(self, exc: urllib.error.URLError) -> Exception:
         reason = exc.reason
@@ -245,3 +263,29 @@ def _retry_after(headers: Any) -> float | None:
         return float(value) if value is not None else None
     except ValueError:
         return None
+
+
+def list_databases(account_id: str, *, name: str = "", token: str | None = None,
+                   base: str | None = None, policy: RetryPolicy | None = None,
+                   per_page: int | None = None) -> list[tuple[str, str]]:
+    """`(uuid, name)` of every D1 database of the account whose name contains `name`,
+    page by page (`GET /accounts/ID/d1/database?page=&per_page=&name=`). A fleet spec
+    (`d1://ACCOUNT/prefix*`) filters these names further; 429 and 5xx are retried with
+    the same backoff as queries."""
+    from urllib.parse import urlencode
+
+    per_page = per_page or int(_env_number("DBTOOL_D1_LIST_PAGE", 100))
+    client = D1Client(account_id, "-", token=token, base=base, policy=policy)
+    listing = client.endpoint.rsplit("/", 2)[0]  # …/accounts/ID/d1/database
+    found: list[tuple[str, str]] = []
+    page = 1
+    while True:
+        query = urlencode({"page": page, "per_page": per_page, **({"name": name} if name else {})})
+        payload = client.get(f"{listing}?{query}")
+        batch = payload.get("result") or []
+        found += [(str(d.get("uuid")), str(d.get("name"))) for d in batch if isinstance(d, dict)]
+        info = payload.get("result_info") or {}
+        total = info.get("total_count")
+        if not batch or len(batch) < per_page or (isinstance(total, int) and len(found) >= total):
+            return found
+        page += 1

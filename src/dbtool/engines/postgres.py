@@ -4,6 +4,7 @@ a `dbtool_migrations` history table written in the same transaction as the file.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,7 @@ from dbtool.engines.pg_own_tables import (
     read_table,
     relocate,
 )
+from dbtool.engines.pg_pipeline import apply_pipelined, pipelinable
 from dbtool.errors import (
     ConnectionFailed,
     DbtoolError,
@@ -70,11 +72,16 @@ def history_ddl(schema: str) -> list[str]:
     ]
 
 
+def tenant_lock_key(schema: str) -> int:
+    return int.from_bytes(hashlib.sha256(f"dbtool:tenant:{schema}".encode()).digest()[:8], "big",
+                          signed=True)
+
+
 def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> PgConnection:
     """Open a psycopg connection, turning driver failures into one-line errors."""
     import psycopg
 
-    raw = url.raw.replace("postgresql+psycopg://", "postgresql://", 1)
+    raw = libpq_url(url)
     try:
         return psycopg.connect(raw, autocommit=autocommit, connect_timeout=timeout)
     except (psycopg.Error, ValueError) as exc:  # ValueError: a URL part that is not UTF-8 …
@@ -82,6 +89,33 @@ def connect(url: DatabaseUrl, *, autocommit: bool = True, timeout: int = 10) -> 
     # raised outside the handler: no __context__ keeps the driver's text, which may quote
     # a piece of a malformed URL's password
     raise error
+
+
+TENANT_PARAM = "schema"  # postgresql://host/db?schema=tenant_1: one tenant's schema
+
+
+def tenant_schema(url: DatabaseUrl) -> str | None:
+    """The tenant schema a URL names (`?schema=NAME`): the run's history lives there and
+    the search path is set to it alone, so the files create their objects in it."""
+    return url.param(TENANT_PARAM) or None
+
+
+def libpq_url(url: DatabaseUrl) -> str:
+    """The URL libpq reads: dbtool's own `schema` parameter becomes the session's
+    search_path (libpq rejects query parameters it does not know)."""
+    raw = url.raw.replace("postgresql+psycopg://", "postgresql://", 1)
+    schema = tenant_schema(url)
+    if schema is None:
+        return raw
+    from urllib.parse import quote, urlencode
+
+    base = raw.partition("?")[0]
+    params = [(k, v) for k, v in url.query if k != TENANT_PARAM]
+    path = _ident(schema).replace("\\", "\\\\").replace(" ", "\\ ")
+    options = " ".join(v for k, v in params if k == "options")
+    params = [(k, v) for k, v in params if k != "options"]
+    params.append(("options", f"{options} -c search_path={path}".strip()))
+    return f"{base}?{urlencode(params, quote_via=quote)}"
 
 
 _BAD_OPTION = re.compile(r"invalid (URI query parameter|connection option|\w+ value)|"
@@ -136,6 +170,8 @@ class PostgresEngine(PostgresHistoryOps):
                  lock_timeout: float = 30.0) -> None:
         self.url = url
         self.capabilities = capabilities
+        tenant = tenant_schema(url)
+        history_schema = tenant or history_schema  # a tenant keeps its history in its schema
         self.schema = history_schema
         self.legacy = legacy_schema(history_schema)  # where an earlier dbtool kept the tables
         self.table = f"{_ident(history_schema)}.{HISTORY_TABLE}"
@@ -144,7 +180,9 @@ class PostgresEngine(PostgresHistoryOps):
         self._locked_conn: PgConnection = None  # the connection holding the advisory lock, if any
         self._history_ready = False  # run cache: the history table is committed and up to date
         self._applied: set[str] | None = None  # run cache: names recorded, read under the lock
-        self._lock_key = LOCK_KEY  # one key per database: the same before and after the move
+        # one key per database: the same before and after the move; one per tenant schema,
+        # so tenants of one database migrate side by side
+        self._lock_key = tenant_lock_key(tenant) if tenant else LOCK_KEY
         self.notes: list[str] = []
 
     # -- databases --------------------------------------------------------------------
@@ -268,6 +306,15 @@ class PostgresEngine(PostgresHistoryOps):
         if not migration.transactional:
             return self._apply_autocommit(migration, started)
         fault("before-file")
+        if self._known(conn) and pipelinable(migration):  # one round trip for the whole file
+            if name in (self._applied or ()):
+                return ApplyOutcome(name, False, 0.0, 0)
+            if apply_pipelined(conn, migration, self.table):
+                self._committed(conn, name)
+                fault("after-commit")
+                return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
+                                    len(migration.statements))
+            # it failed and was rolled back: run it statement by statement for the exact error
         with conn.transaction():
             skip = self._already_applied(conn, name)
             if not skip:
@@ -481,3 +528,4 @@ class PostgresEngine(PostgresHistoryOps):
                         location=SourceLocation(source, statement.line, statement.col),
                         hint="fix the prelude; nothing was applied",
                     ) from exc
+

@@ -19,6 +19,9 @@
 //   D1_TEST_ACCOUNT          the only account id (else 404)
 //   D1_TEST_DATABASES        comma-separated database ids (else 404)
 //   D1_TEST_ECHO_TOKEN=1     401 messages quote the rejected token (to test masking)
+//   D1_TEST_NAMES            comma-separated names of those databases (default db-0, db-1 …),
+//                            listed by GET /client/v4/accounts/{account_id}/d1/database
+//                            ?name=SUBSTRING&page=N&per_page=M (D1's list API, paginated)
 //   PORT                     0 (default) picks a free port; host is always 127.0.0.1
 // On start it prints one line: `listening http://127.0.0.1:PORT`.
 //
@@ -30,7 +33,12 @@
 //   GET  /__control/stats[?match=substring]
 //                          {"requests": n, "executed": n, "faults_left": n}: query requests
 //                          received and committed (only those whose SQL contains `match`)
+//   GET  /__control/log[?match=substring]
+//                          [{"at": ms, "fault": mode|null, "executed": bool}]: the timeline of
+//                          query requests, to check a client's backoff
 //   POST /__control/reset  clear faults and counters
+// A fault with "retry_after": S sends `retry-after: S` with its 429 (default 0).
+// List requests take faults too: their `sql` for matching is "LIST d1/database".
 
 import http from "node:http";
 import { Miniflare } from "miniflare";
@@ -40,6 +48,8 @@ const FORBIDDEN_TOKEN = process.env.D1_TEST_FORBIDDEN_TOKEN ?? "";
 const ACCOUNT = process.env.D1_TEST_ACCOUNT ?? "";
 const DATABASES = (process.env.D1_TEST_DATABASES ?? "").split(",").filter(Boolean);
 const ECHO_TOKEN = process.env.D1_TEST_ECHO_TOKEN === "1";
+const NAMES = (process.env.D1_TEST_NAMES ?? "").split(",").filter(Boolean);
+const nameOf = (id, i) => NAMES[i] ?? `db-${i}`;
 
 const bindings = Object.fromEntries(DATABASES.map((id, i) => [`DB${i}`, id]));
 const mf = new Miniflare({ modules: true, script: "export default {}", d1Databases: bindings });
@@ -132,7 +142,31 @@ function takeFault(sql) {
   const fault = faults.find((f) => f.count > 0 && (!f.match || sql.includes(f.match)));
   if (!fault) return null;
   fault.count -= 1;
+  lastRetryAfter = fault.retry_after ?? 0;
   return fault.mode;
+}
+let lastRetryAfter = 0;
+
+function handleList(req, res, account, params) {
+  if (!authorize(req, res, account, null)) return;
+  const entry = { sql: "LIST d1/database", executed: false, at: Date.now(), fault: null };
+  log.push(entry);
+  const fault = takeFault(entry.sql);
+  entry.fault = fault;
+  if (fault === "503") return failure(res, 503, 7500, "Service unavailable (injected)");
+  if (fault === "429") {
+    res.setHeader("retry-after", String(lastRetryAfter));
+    return failure(res, 429, 971, "Please wait and consider throttling your request speed (injected)");
+  }
+  const name = params.get("name") ?? "";
+  const page = Math.max(1, Number(params.get("page") ?? 1));
+  const perPage = Math.max(1, Math.min(10000, Number(params.get("per_page") ?? 100)));
+  const all = DATABASES.map((id, i) => ({ uuid: id, name: nameOf(id, i), version: "production" }))
+    .filter((d) => d.name.includes(name));
+  const result = all.slice((page - 1) * perPage, page * perPage);
+  entry.executed = true;
+  send(res, 200, { result, success: true, errors: [], messages: [],
+    result_info: { page, per_page: perPage, count: result.length, total_count: all.length } });
 }
 
 async function execute(db, sql, params) {
@@ -162,7 +196,7 @@ function authorize(req, res, account, database) {
     failure(res, 404, 7003, `Could not route to ${path}, perhaps your object identifier is invalid?`);
     return false;
   }
-  if (!databases.has(database)) {
+  if (database !== null && !databases.has(database)) {
     failure(res, 404, 7404, `The database ${database} could not be found`);
     return false;
   }
@@ -179,12 +213,13 @@ async function handleQuery(req, res, account, database) {
     return failure(res, 400, 7400, "The request is malformed: body is not JSON");
   }
   if (typeof body?.sql !== "string") return failure(res, 400, 7400, "The request is malformed: sql is required");
-  const entry = { sql: body.sql, executed: false };
+  const entry = { sql: body.sql, executed: false, at: Date.now(), fault: null };
   log.push(entry);
   const fault = takeFault(body.sql);
+  entry.fault = fault;
   if (fault === "503") return failure(res, 503, 7500, "Service unavailable (injected)");
   if (fault === "429") {
-    res.setHeader("retry-after", "0");
+    res.setHeader("retry-after", String(lastRetryAfter));
     return failure(res, 429, 971, "Please wait and consider throttling your request speed (injected)");
   }
   if (fault === "drop") return res.socket.destroy();
@@ -208,6 +243,11 @@ async function handleControl(req, res, action, params) {
     const left = faults.reduce((n, f) => n + f.count, 0);
     return send(res, 200, { requests: seen.length, executed: seen.filter((e) => e.executed).length, faults_left: left });
   }
+  if (action === "log") {
+    const match = params.get("match") ?? "";
+    return send(res, 200, log.filter((e) => e.sql.includes(match))
+      .map((e) => ({ at: e.at, fault: e.fault, executed: e.executed })));
+  }
   if (action === "reset") {
     faults = [];
     log = [];
@@ -215,13 +255,15 @@ async function handleControl(req, res, action, params) {
   }
   if (action === "fail") {
     const fault = JSON.parse((await readBody(req)) || "{}");
-    faults.push({ mode: String(fault.mode), count: Number(fault.count ?? 1), match: fault.match ?? "" });
+    faults.push({ mode: String(fault.mode), count: Number(fault.count ?? 1), match: fault.match ?? "",
+                  retry_after: fault.retry_after ?? 0 });
     return send(res, 200, { ok: true });
   }
   send(res, 404, { ok: false });
 }
 
 const QUERY_PATH = /^\/client\/v4\/accounts\/([^/]+)\/d1\/database\/([^/]+)\/query$/;
+const LIST_PATH = /^\/client\/v4\/accounts\/([^/]+)\/d1\/database\/?$/;
 
 const server = http.createServer(async (req, res) => {
   try {
@@ -229,6 +271,10 @@ const server = http.createServer(async (req, res) => {
     const query = QUERY_PATH.exec(url.pathname);
     if (query && req.method === "POST") {
       return await handleQuery(req, res, decodeURIComponent(query[1]), decodeURIComponent(query[2]));
+    }
+    const list = LIST_PATH.exec(url.pathname);
+    if (list && req.method === "GET") {
+      return handleList(req, res, decodeURIComponent(list[1]), url.searchParams);
     }
     if (url.pathname.startsWith("/__control/")) {
       return await handleControl(req, res, url.pathname.slice("/__control/".length), url.searchParams);

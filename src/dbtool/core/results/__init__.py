@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .check import CheckFinding, CheckReport, CheckStep, ServiceCheck, StepResult
+    from .fleet import FleetEvent, FleetEventKind, FleetReport, FleetTarget, Outcome
     from .generate import DiffResult, DiffStatus, GeneratedFile
     from .guard import EditKind, FrozenEdit, GuardReport
     from .history import HistoryAction, HistoryItem, HistoryResult, UncomparedCounts
@@ -30,6 +31,7 @@ _HOMES = {
     **dict.fromkeys(("AppliedFile", "PlannedFile", "Progress", "ProgressKind", "RunStatus",
                      "ServiceRun"), "run"),
     "ServiceStatus": "status",
+    **dict.fromkeys(("FleetEvent", "FleetEventKind", "FleetReport", "FleetTarget", "Outcome"), "fleet"),
     **dict.fromkeys(("AuditResult", "HistoryProblem", "SnapshotResult", "SnapshotStatus",
                      "change_dict"), "schema"),
     **dict.fromkeys(("HistoryAction", "HistoryItem", "HistoryResult", "UncomparedCounts"), "history"),
@@ -41,10 +43,11 @@ _HOMES = {
 }
 __all__ = [
     "AppliedFile", "AuditResult", "CheckFinding", "CheckReport", "CheckStep", "DiffResult",
-    "DiffStatus", "EditKind", "FrozenEdit", "GeneratedFile", "GuardReport", "HistoryAction",
-    "HistoryItem", "HistoryProblem", "HistoryResult", "InitResult", "InitSnapshot", "PlannedFile",
-    "Progress", "ProgressKind", "RunStatus", "ServiceCheck", "ServiceRun", "ServiceStatus", "SnapshotResult", "SnapshotStatus",
-    "StepResult", "UncomparedCounts", "change_dict",
+    "DiffStatus", "EditKind", "FleetEvent", "FleetEventKind", "FleetReport", "FleetTarget",
+    "FrozenEdit", "GeneratedFile", "GuardReport", "HistoryAction", "HistoryItem",
+    "HistoryProblem", "HistoryResult", "InitResult", "InitSnapshot", "Outcome", "PlannedFile",
+    "Progress", "ProgressKind", "RunStatus", "ServiceCheck", "ServiceRun", "ServiceStatus",
+    "SnapshotResult", "SnapshotStatus", "StepResult", "UncomparedCounts", "change_dict",
 ]
 
 
