@@ -24,15 +24,11 @@ SLOW: dict[str, str] = {
     "tests/diff/test_objects_postgres.py": "ten studio steps on one database, each diffed, migrated and audited",
     "tests/history/test_d1_local.py": "the real wrangler",
     "tests/history/test_d1_remote.py": "the miniflare-backed REST server",
-    "tests/history/test_keyword_names.py::test_remote_d1_history_table_named_like_a_keyword":
-        "the miniflare-backed REST server",
     "tests/report/test_html_browser.py": "headless Chromium",
     "tests/inspect/test_model_features.py": "generated Postgres feature combinations",
     "tests/services/test_studio.py": "the Supabase-flavoured service, built per test",
     "tests/inspect/test_postgres_inspect.py::test_query_count_does_not_grow_with_tables":
         "builds 50- and 500-table schemas",
-    "tests/history/test_postgres_own_tables.py::test_the_move_is_atomic_under_concurrent_writers":
-        "generated schedules of concurrent writers",
     "tests/history/test_postgres_baseline_model.py": "a Postgres schema per model feature, built twice",
     "tests/history/test_postgres.py": "studio and dbmate histories built and adopted on Postgres",
     "tests/history/test_d1_remote_guards.py": "the miniflare-backed REST server",
@@ -40,6 +36,20 @@ SLOW: dict[str, str] = {
     "tests/cli/test_bundled_services.py": "all seven services built, checked and audited twice",
     "tests/cli/test_parked_files.py::test_seed_004_folder_shape_works_with_every_command":
         "every command over seed 004's folder",
+    # end-to-end command runs over real databases, a second or more each (make test runs them)
+    "tests/cli/test_drift.py": "snapshot, audit and check end to end on SQLite and Postgres",
+    "tests/cli/test_migrate_postgres.py": "migrate end to end on Postgres: locks, races, failures",
+    "tests/cli/test_migrate_sqlite.py": "migrate end to end on SQLite: locks, waits, journals",
+    "tests/cli/test_init.py": "init on three project layouts, then status and check on each",
+    "tests/cli/test_clear_errors.py": "every command against broken setups",
+    "tests/diff/test_cli.py": "diff end to end: scratch builds, proofs, rows kept",
+    "tests/diff/test_capture.py": "studio captured from a live Postgres database and from SQL",
+    "tests/diff/test_desired_sources.py": "live and SQL-declared desired states, built twice",
+    "tests/diff/test_objects_sqlite.py": "views and triggers over rebuilt tables, with rows",
+    "tests/report/test_cli.py": "introspect end to end on live and scratch databases",
+    "tests/history/test_postgres_own_tables.py": "dbtool's own tables moved and guarded on Postgres",
+    "tests/history/test_sqlite.py": "history commands end to end on SQLite",
+    "tests/history/test_keyword_names.py": "histories named like keywords on every engine",
 }
 
 
