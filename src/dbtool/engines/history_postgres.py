@@ -56,10 +56,10 @@ def history_columns(conn: PgConnection, table: str) -> frozenset[str] | None:
     """The history table's column names, None when it does not exist. One round trip
     answers both "create it?" and "upgrade it?", so an existing table costs no
     `CREATE ... IF NOT EXISTS` (two more round trips and a NOTICE)."""
-    exists, names = conn.execute(
-        "SELECT to_regclass(%s) IS NOT NULL, ARRAY(SELECT attname::text FROM pg_attribute "
-        "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped)",
-        (table, table)).fetchone()
+    exists, names = conn.execute(  # existence in the statement's snapshot, as the columns
+        "SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass(%s)), ARRAY(SELECT "
+        "attname::text FROM pg_attribute WHERE attrelid = to_regclass(%s) AND attnum > 0 "
+        "AND NOT attisdropped)", (table, table)).fetchone()
     return frozenset(names) if exists else None
 
 

@@ -131,6 +131,10 @@ def probe_legacy(conn: PgConnection, legacy: str | None) -> bool:
 
 # Readers find a table in the history schema, else (nothing moved yet) in the old place.
 LOCATE = "COALESCE(to_regclass(%s), to_regclass(%s))"
+# to_regclass() looks in the catalog as committed *now*, pg_attribute is read in the
+# statement's snapshot: a table committed in between is found with no columns (and read
+# as another tool's table). A table counts as there only when the snapshot sees it too.
+VISIBLE = "CASE WHEN EXISTS (SELECT 1 FROM pg_class WHERE oid = {oid})"
 
 
 def candidates(schema: str, legacy: str | None, table: str) -> list[str | None]:
@@ -151,8 +155,9 @@ def read_table(conn: PgConnection, schema: str, legacy: str | None, table: str,
 
     for attempt in (1, 2):
         where, columns = conn.execute(
-            f"SELECT t::text, ARRAY(SELECT attname::text FROM pg_attribute WHERE attrelid = t "
-            f"AND attnum > 0 AND NOT attisdropped) FROM (SELECT {LOCATE} AS t) found",
+            f"SELECT {VISIBLE.format(oid='t')} THEN t::text END, ARRAY(SELECT attname::text "
+            f"FROM pg_attribute WHERE attrelid = t AND attnum > 0 AND NOT attisdropped) "
+            f"FROM (SELECT {LOCATE} AS t) found",
             candidates(schema, legacy, table)).fetchone()
         if where is None:
             return missing
