@@ -92,6 +92,24 @@ def test_failure_rolls_back_the_file_and_points_at_the_error(project):
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("tail", [0, 3000])
+def test_a_failure_early_in_a_long_pipelined_file_is_still_one_line(project, tail):
+    """The file goes to the server in one pipeline; with thousands of statements after the
+    failing one the pipeline aborts while still being filled, and psycopg used to print
+    "error ignored terminating <Pipeline …>" on stderr above dbtool's one line."""
+    folder, url = project
+    (folder / "0004_broken.sql").write_text(
+        "CREATE TABLE half (id int);\nALTER TABLE half\n  ADD COLUMN x nosuchtype;\n"
+        + "".join(f"INSERT INTO half VALUES ({i});\n" for i in range(tail)))
+    proc = migrate(folder, url)
+    assert proc.returncode == 1
+    err = proc.stderr.strip()
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("dbtool: error: ") and "0004_broken.sql:3:16" in err
+    assert history(url) == list(FILES)
+
+
+@pytest.mark.postgres
 def test_no_transaction_file_runs_create_index_concurrently(project):
     folder, url = project
     (folder / "0004_idx.sql").write_text(

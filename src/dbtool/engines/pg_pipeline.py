@@ -19,6 +19,7 @@ still leaves a whole prefix (nothing is committed before COMMIT is sent).
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import TYPE_CHECKING
 
@@ -34,6 +35,19 @@ _LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.S)
 _TX_CONTROL = re.compile(r"(?:BEGIN|COMMIT|END|ROLLBACK|ABORT|START|SAVEPOINT|RELEASE|PREPARE)\b",
                          re.I)
 _SUPPORTED: list[bool] = []
+
+
+class _HandledAbort(logging.Filter):
+    """psycopg logs the error it ignores when a pipeline aborted mid-file is closed ("error
+    ignored terminating <Pipeline …>"), which Python prints on stderr beside dbtool's one
+    line. dbtool handles that error (rolled back, the file run again statement by
+    statement), so the record is dropped; every other psycopg record passes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+_FILTER = _HandledAbort()
 
 
 def supported() -> bool:
@@ -60,6 +74,7 @@ def apply_pipelined(conn: PgConnection, migration: LoadedMigration, table: str) 
     from psycopg.pq import TransactionStatus
 
     file = migration.file
+    logging.getLogger("psycopg").addFilter(_FILTER)  # once: filters are a set-like list
     try:
         with conn.pipeline():
             conn.execute("BEGIN")
