@@ -47,7 +47,7 @@ class _HandledAbort(logging.Filter):
         return not str(record.msg).startswith("error ignored terminating")
 
 
-_FILTER = _HandledAbort()
+logging.getLogger("psycopg").addFilter(_HandledAbort())  # with this module, once
 
 
 def supported() -> bool:
@@ -74,7 +74,6 @@ def apply_pipelined(conn: PgConnection, migration: LoadedMigration, table: str) 
     from psycopg.pq import TransactionStatus
 
     file = migration.file
-    logging.getLogger("psycopg").addFilter(_FILTER)  # once: filters are a set-like list
     try:
         with conn.pipeline():
             conn.execute("BEGIN")
