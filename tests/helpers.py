@@ -31,7 +31,8 @@ def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
     pipes, races between processes, and output that only a real process prints (psycopg's
     logging, interpreter warnings) need one.
     """
-    full_env = dict(os.environ)
+    with _in_process:  # not while another thread's in-process call has swapped the environment
+        full_env = dict(os.environ)
     full_env.pop("NO_COLOR", None)
     full_env.update(env or {})
     if process or ALWAYS_PROCESS or any(full_env.get(name) for name in _IMPORT_TIME_VARIABLES):
@@ -46,8 +47,8 @@ def _run_in_process(args: list[str], env: dict[str, str], cwd: Path) -> subproce
     from dbtool import secrets
     from dbtool.cli import main
 
-    out, err = _Captured(), _Captured()
-    with _in_process, _environment(env), _working_folder(cwd), _streams(out, err):
+    out, err = _Captured("surrogateescape"), _Captured("backslashreplace")  # as Python sets them up
+    with _in_process, _environment(env), _working_folder(cwd), _streams(out, err), _process_output(err):
         known = set(secrets._known)
         try:
             main(args)
@@ -64,8 +65,8 @@ def _run_in_process(args: list[str], env: dict[str, str], cwd: Path) -> subproce
 class _Captured(io.TextIOWrapper):
     """A pipe-like text stream: not a terminal, no file descriptor, UTF-8 bytes underneath."""
 
-    def __init__(self) -> None:
-        super().__init__(io.BytesIO(), encoding="utf-8", newline="\n", write_through=True)
+    def __init__(self, errors: str) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8", errors=errors, newline="\n", write_through=True)
 
     def text(self) -> str:
         self.flush()
@@ -92,6 +93,43 @@ def _working_folder(folder: Path):
         yield
     finally:
         os.chdir(saved)
+
+
+@contextlib.contextmanager
+def _process_output(err: io.TextIOBase):
+    """What a real process would print on stderr besides dbtool's own lines, where pytest
+    would otherwise catch it: log records (Python's last-resort handler prints WARNING and
+    above when no handler is configured, as in `python -m dbtool`), warnings under the
+    interpreter's default filters, and exceptions ignored in __del__ or in threads. A test
+    of "one line on stderr" then fails in-process for the same stray line as in a process."""
+    import logging
+    import warnings
+
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    root = logging.getLogger()
+    saved_hooks = sys.unraisablehook, threading.excepthook
+
+    def unraisable(info: object) -> None:
+        err.write(f"Exception ignored in: {getattr(info, 'object', None)!r}\n{getattr(info, 'exc_value', None)!r}\n")
+
+    def thread_failed(args: threading.ExceptHookArgs) -> None:
+        err.write(f"Exception in thread {args.thread.name if args.thread else '?'}: {args.exc_value!r}\n")
+
+    root.addHandler(handler)
+    sys.unraisablehook, threading.excepthook = unraisable, thread_failed
+    try:
+        with warnings.catch_warnings():
+            warnings.resetwarnings()
+            for action, category in (("ignore", DeprecationWarning), ("ignore", PendingDeprecationWarning),
+                                     ("ignore", ImportWarning), ("ignore", ResourceWarning)):
+                warnings.simplefilter(action, category)
+            warnings.showwarning = lambda message, category, filename, lineno, file=None, line=None: err.write(
+                warnings.formatwarning(message, category, filename, lineno, line))
+            yield
+    finally:
+        root.removeHandler(handler)
+        sys.unraisablehook, threading.excepthook = saved_hooks
 
 
 @contextlib.contextmanager

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -118,14 +117,19 @@ def fresh_sandbox(base: Path, where: Path, **kwargs: object) -> Sandbox:
     return Sandbox(where, **kwargs)  # type: ignore[arg-type]
 
 
-def run_case(item: Case, sandbox: Sandbox) -> tuple[subprocess.CompletedProcess[str], str | None]:
-    """Run one case; returns the process and a description of what is wrong (None: clean)."""
+def run_case(item: Case, sandbox: Sandbox, *, process: bool = False
+             ) -> tuple[subprocess.CompletedProcess[str], str | None]:
+    """Run one case; returns the result and a description of what is wrong (None: clean).
+
+    In this process by default (tests.helpers.run_dbtool: the real CLI with its own stdout,
+    stderr, environment and folder); `process=True` runs `python -m dbtool`."""
+    from tests.helpers import run_dbtool
+
     args = item.build(sandbox)
     before = sandbox.fingerprint()
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "DBTOOL_FAULT")}
     env.update(sandbox.env)
-    proc = subprocess.run([sys.executable, "-m", "dbtool", *args], cwd=sandbox.root, env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = run_dbtool(*args, env=env, cwd=sandbox.root, process=process)
     problem = judge(proc, item.code, item.fragments)
     if problem is None and sandbox.fingerprint() != before:
         problem = "the database changed"
@@ -150,24 +154,39 @@ def judge(proc: subprocess.CompletedProcess[str], code: int, fragments: tuple[st
 Verdict = tuple[str, str | None]  # (stdout tail, problem or None)
 
 
+def process_sample(cases: list[Case], size: int, seed: int) -> set[str]:
+    """The ids of the cases also run as real processes: what only a process prints (at
+    start-up or exit) is checked on a seeded sample, different on each seed."""
+    import random
+
+    ids = sorted(c.id for c in cases)
+    return set(random.Random(seed).sample(ids, min(size, len(ids))))
+
+
 def run_cases(cases: list[Case], base: Path, workdir: Path, *, pg: str | None = None,
-              password_pg: tuple[str, str] | None = None, jobs: int = 4) -> dict[str, Verdict]:
-    """Run cases in parallel, each in its own sandbox under `workdir`. The cases that
-    share the Postgres database run one after another, so a change is pinned on its
-    cause. Cases whose server is not given are left out of the result."""
+              password_pg: tuple[str, str] | None = None, jobs: int = 4,
+              in_processes: set[str] = frozenset()) -> dict[str, Verdict]:
+    """Run every case in its own sandbox under `workdir`, in this process, one after another
+    (so a change to the shared Postgres database is pinned on its cause); the cases named in
+    `in_processes` run a second time, as real processes, `jobs` at a time. Cases whose
+    server is not given are left out of the result."""
     available = {"": True, "postgres": pg is not None, "password_pg": password_pg is not None}
     runnable = [c for c in cases if available[c.needs]]
 
-    def one(item: Case) -> tuple[str, Verdict]:
-        where = workdir / item.id[:60] / "project"
+    def one(item: Case, process: bool) -> tuple[str, Verdict]:
+        where = workdir / ("process" if process else "inline") / item.id[:60] / "project"
         sandbox = fresh_sandbox(base, where, pg=pg, password_pg=password_pg)
-        proc, problem = run_case(item, sandbox)
+        proc, problem = run_case(item, sandbox, process=process)
+        if problem and process:
+            problem = f"as a real process: {problem}"
         return item.id, (proc.stdout[-500:], problem)
 
-    def chain(items: list[Case]) -> list[tuple[str, Verdict]]:
-        return [one(item) for item in items]
-
-    alone = [[c] for c in runnable if not c.needs]
+    sampled = [c for c in runnable if c.id in in_processes and not c.needs]
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(chain, group) for group in [*alone, [c for c in runnable if c.needs]]]
-        return dict(pair for future in futures for pair in future.result())
+        futures = [pool.submit(one, c, True) for c in sampled]
+        verdicts = dict(one(c, False) for c in runnable)
+        for future in futures:  # a process's complaint wins over a clean in-process run
+            case_id, verdict = future.result()
+            if verdict[1]:
+                verdicts[case_id] = verdict
+    return verdicts

@@ -1,6 +1,7 @@
 """The bad-input corpus, one test per malformed input (see cases_files.py, cases_setup.py).
 
-Each: exactly one `dbtool: error: … — …` line on stderr naming the problem and
+Every case runs in-process (tests.helpers.run_dbtool) and a seeded sample of them
+again as real processes (DBTOOL_CORPUS_SEED reruns a sample). Each: exactly one `dbtool: error: … — …` line on stderr naming the problem and
 the fix, the documented exit code (README "Exit codes"), no traceback, and the
 databases unchanged byte for byte (SQLite) or catalog for catalog (Postgres).
 """
@@ -8,6 +9,8 @@ databases unchanged byte for byte (SQLite) or catalog for catalog (Postgres).
 from __future__ import annotations
 
 import json
+import os
+import random
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,15 @@ import pytest
 
 import tests.reliability.cases_files
 import tests.reliability.cases_setup  # noqa: F401 - importing registers the cases
-from tests.reliability.corpus import CASES, Case, Verdict, fresh_sandbox, make_base, run_cases
+from tests.reliability.corpus import (
+    CASES,
+    Case,
+    Verdict,
+    fresh_sandbox,
+    make_base,
+    process_sample,
+    run_cases,
+)
 from tests.reliability.workload import dbtool_cmd, run
 
 
@@ -57,8 +68,19 @@ def verdicts(base_project: Path, tmp_path_factory: pytest.TempPathFactory,
             password = request.getfixturevalue("password_pg")
         except (pytest.skip.Exception, pytest.fail.Exception):  # no initdb: only that case says so
             password = None
-    return run_cases(CASES, base_project, tmp_path_factory.mktemp("cases"), pg=pg,
-                     password_pg=password)
+    seed = int(os.environ.get("DBTOOL_CORPUS_SEED") or random.SystemRandom().randrange(2**32))
+    sample = process_sample(CASES, PROCESS_SAMPLE, seed)
+    verdicts = run_cases(CASES, base_project, tmp_path_factory.mktemp("cases"), pg=pg,
+                         password_pg=password, in_processes=sample)
+    for case_id, (stdout, problem) in verdicts.items():  # a failure names the seed that chose it
+        if problem and problem.startswith("as a real process"):
+            verdicts[case_id] = (stdout, f"{problem} (process sample seed {seed}: DBTOOL_CORPUS_SEED={seed})")
+    return verdicts
+
+
+# cases run a second time as real processes, a different seeded sample each run (every case
+# runs in-process: the same CLI, stdout, stderr, environment and exit code, 0.2 s of CPU less)
+PROCESS_SAMPLE = 16
 
 
 def test_the_corpus_has_at_least_sixty_inputs():
