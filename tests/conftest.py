@@ -7,7 +7,6 @@ skip with a reason when no server answers; with CI=true they fail instead.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,20 +54,16 @@ def _with_dbname(url: str, name: str) -> str:
 
 
 def create_pg_database(prefix: str = "dbtool_test") -> str:
-    import psycopg
+    """An empty database (see tests/pg_pool.py: emptied ones are handed out again)."""
+    from tests import pg_pool
 
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return _with_dbname(PG_ADMIN_URL, name)
+    return pg_pool.create(PG_ADMIN_URL, prefix)
 
 
 def drop_pg_database(url: str) -> None:
-    import psycopg
+    from tests import pg_pool
 
-    name = url.rpartition("/")[2]
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_pool.drop(PG_ADMIN_URL, url)
 
 
 @pytest.fixture
