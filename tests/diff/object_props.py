@@ -50,7 +50,7 @@ from tests.conftest import PG_ADMIN_URL, create_pg_database, drop_pg_database
 from tests.diff.properties import _apply, _rows, _write_base
 from tests.diff.support import PostgresRows, SqliteRows, fill
 
-BATCH = 10
+BATCH = 20
 ROLE = "dbtool_prop_reader"
 
 

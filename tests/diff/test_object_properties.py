@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import require_postgres
 from tests.diff.object_props import ensure_role, run_object_batch, seeds
 
-BATCHES = 20  # x 10 cases = 200 cases per dialect
+BATCHES = 10  # x 20 cases = 200 cases per dialect
 
 
 @pytest.mark.parametrize("batch", range(BATCHES))

@@ -43,7 +43,9 @@ def installed(built, tmp_path_factory) -> Path:
     run_checked(*pip, "download", "-q", "-d", base / "deps", wheel)
     for stray in (base / "deps").glob("dbtool-*"):
         stray.unlink()  # the wheelhouse holds dependencies only
-    run_checked(*pip, "install", "-q", "--no-index", "--find-links", wheel.parent,
+    # --no-compile: byte code of the few modules a test imports is written on first use,
+    # not for every file of every dependency (SQLAlchemy, Alembic, pglast …) up front
+    run_checked(*pip, "install", "-q", "--no-compile", "--no-index", "--find-links", wheel.parent,
                 "--find-links", base / "deps", f"dbtool=={__version__}")
     return base / "venv"
 
