@@ -164,15 +164,45 @@ class SqlitePlanner(Planner):
         units += [[op] for op in self.rename_ops]
         early, late = self._table_drops(group)
         units += [[op] for op in early] + [[op] for op in self._column_ops(deltas, group)]
-        units += [self._create(t) for t in layout.new_tables]  # a rebuilt table may reference one
-        for rebuild in self._rebuild(deltas, group):  # with its indexes: never a file without them
+        before, after = self._new_table_order(group)
+        units += [self._create(t) for t in before]  # a rebuilt table may reference one
+        for rebuild in self._rebuild(deltas, group, before):  # with its indexes: never a file without them
             units.append([rebuild, *(CreateIndex(t.new.key, i) for t in rebuild.tables for i in t.new.indexes)])
+        units += [self._create(t) for t in after]  # children of rebuilt tables: after their rebuild
         units += [[op] for op in late]
         units += [[CreateIndex(k, i)] for k, d in sorted(deltas.items()) if k not in group for i in d.added_indexes]
         units += [[CreateTrigger(t)] for t in self.triggers_to_create(triggers, group)]
         units += [[CreateView(v)] for v in self.views_to_create(views)]
         prelude: list[Op] = [DeferForeignKeys()] if group or dropped else []
         return self._files(prelude, units)
+
+    def _new_table_order(self, group: set[str]) -> tuple[list[Table], list[Table]]:
+        """New tables created before the rebuilds and after them. A new table that references
+        a rebuilt one (or a new table created after) is created after the rebuilds: created
+        before, it could be in an earlier file than the rebuild (D1 splits a long plan), and
+        lint of that file on its own rightly counts it as a table holding rows the parent's
+        DROP TABLE cascades into (DL102); its reference would also pin the group's names
+        (a "copy" rebuild). A new table a rebuilt table references, directly or through other
+        new tables, must exist before the rebuild copies rows into it: created before."""
+        new = {t.key: t for t in self.layout.new_tables}
+        needed: set[str] = set()
+        todo = [fk.ref_key for k in group for fk in self.des[k].foreign_keys if fk.ref_key in new]
+        while todo:
+            key = todo.pop()
+            if key not in needed:
+                needed.add(key)
+                todo += [fk.ref_key for fk in new[key].foreign_keys if fk.ref_key in new]
+        later: set[str] = set()
+        grew = True
+        while grew:
+            grew = False
+            for key, table in new.items():
+                if key not in needed and key not in later and any(
+                        fk.ref_key in group or fk.ref_key in later for fk in table.foreign_keys):
+                    later.add(key)
+                    grew = True
+        tables = self.layout.new_tables
+        return [t for t in tables if t.key not in later], [t for t in tables if t.key in later]
 
     def _table_drops(self, group: set[str]) -> tuple[list[Op], list[Op]]:
         """Dropped tables, children first; those a surviving table references now go after
@@ -197,22 +227,24 @@ class SqlitePlanner(Planner):
             ops += [DropColumn(key, c) for c in delta.dropped_columns]
         return ops
 
-    def _rebuild(self, deltas: dict[str, TableDelta], group: set[str]) -> list[RebuildTables]:
+    def _rebuild(self, deltas: dict[str, TableDelta], group: set[str],
+                 created: list[Table]) -> list[RebuildTables]:
         """One RebuildTables per connected part of the group (tables linked by a foreign
         key, now or after): independent parts can go to different files."""
         out: list[RebuildTables] = []
         for part in self._components(group):
             members = order_parents_first([deltas[k].new for k in part])
             rebuilt = tuple(RebuiltTable(deltas[t.key].old, t, self._mapping(deltas[t.key])) for t in members)
-            outside = any(fk.ref_key in part for t in self._outside(group) for fk in t.foreign_keys)
+            outside = any(fk.ref_key in part for t in self._outside(group, created) for fk in t.foreign_keys)
             out.append(RebuildTables(rebuilt, "copy" if outside else "rename"))
         return out
 
-    def _outside(self, group: set[str]) -> list[Table]:
-        """Tables outside the group that exist while it is rebuilt (new tables are created
-        first), as they are then: a reference from one of them pins the group's table names."""
+    def _outside(self, group: set[str], created: list[Table]) -> list[Table]:
+        """Tables outside the group that exist while it is rebuilt (`created`: the new tables
+        created before the rebuilds), as they are then: a reference from one of them pins the
+        group's table names."""
         surviving = [t for t in self.current.tables if t.key not in group and t.key in self.des]
-        return surviving + self.layout.new_tables
+        return surviving + created
 
     def _components(self, group: set[str]) -> list[list[str]]:
         links: dict[str, set[str]] = {k: set() for k in group}
