@@ -32,7 +32,7 @@ from tests.conftest import PG_ADMIN_URL
 from tests.diff.generator import Expect, edit_case, make_case
 from tests.diff.support import PostgresRows, SqliteRows, fill
 
-BATCH = 10
+BATCH = 20
 
 
 def seeds(dialect: str, batch: int) -> list[str]:

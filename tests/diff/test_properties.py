@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import require_postgres
 from tests.diff.properties import run_batch, seeds
 
-BATCHES = 30  # x 10 cases = 300 cases per dialect
+BATCHES = 15  # x 20 cases = 300 cases per dialect
 
 
 @pytest.mark.parametrize("batch", range(BATCHES))
