@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[1]
 ALWAYS_PROCESS = os.environ.get("DBTOOL_TEST_PROCESS") == "1"
 # read once, when dbtool is imported: a call that sets them needs a process of its own
 _IMPORT_TIME_VARIABLES = ("DBTOOL_FAULT",)
-_in_process = threading.Lock()
+_in_process = threading.Lock()  # held for a whole in-process call
+_swap = threading.Lock()  # held while the process environment is swapped or read
+_outside: dict[str, str] | None = None  # the real environment while an in-process call runs
 
 
 def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
@@ -29,26 +31,33 @@ def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
     it would get as a subprocess (a new interpreter costs 0.2 s of CPU per call, most of the
     suite's time). `process=True` runs it as `python -m dbtool` instead: kills, signals,
     pipes, races between processes, and output that only a real process prints (psycopg's
-    logging, interpreter warnings) need one.
+    logging, interpreter warnings) need one. A call made while another thread's call runs
+    in-process gets a process too, so commands started side by side still overlap.
     """
-    with _in_process:  # not while another thread's in-process call has swapped the environment
-        full_env = dict(os.environ)
-    full_env.pop("NO_COLOR", None)
-    full_env.update(env or {})
-    if process or ALWAYS_PROCESS or any(full_env.get(name) for name in _IMPORT_TIME_VARIABLES):
-        return subprocess.run(
-            [sys.executable, "-m", "dbtool", *args],
-            cwd=cwd or REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
-        )
-    return _run_in_process(list(args), full_env, cwd or REPO)
+    in_process = not (process or ALWAYS_PROCESS) and _in_process.acquire(blocking=False)
+    try:
+        with _swap:
+            full_env = dict(os.environ if _outside is None else _outside)
+        full_env.pop("NO_COLOR", None)
+        full_env.update(env or {})
+        if in_process and not any(full_env.get(name) for name in _IMPORT_TIME_VARIABLES):
+            return _run_in_process(list(args), full_env, cwd or REPO)
+    finally:
+        if in_process:
+            _in_process.release()
+    return subprocess.run(
+        [sys.executable, "-m", "dbtool", *args],
+        cwd=cwd or REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
+    )
 
 
 def _run_in_process(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The caller holds `_in_process`."""
     from dbtool import secrets
     from dbtool.cli import main
 
     out, err = _Captured("surrogateescape"), _Captured("backslashreplace")  # as Python sets them up
-    with _in_process, _environment(env), _working_folder(cwd), _streams(out, err), _process_output(err):
+    with _environment(env), _working_folder(cwd), _streams(out, err), _process_output(err):
         known = set(secrets._known)
         try:
             main(args)
@@ -75,14 +84,18 @@ class _Captured(io.TextIOWrapper):
 
 @contextlib.contextmanager
 def _environment(env: dict[str, str]):
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(env)
+    global _outside
+    with _swap:
+        _outside = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(env)
     try:
         yield
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        with _swap:
+            os.environ.clear()
+            os.environ.update(_outside)
+            _outside = None
 
 
 @contextlib.contextmanager

@@ -77,11 +77,12 @@ def write_set(folder: Path, up: dict[str, str], down: dict[str, str] | None = No
     return folder
 
 
-def dbtool(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
-    """The real CLI in a subprocess (env: extra variables)."""
+def dbtool(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+           process: bool = False):
+    """The real CLI (env: extra variables; `process`: as its own process, see run_dbtool)."""
     from tests.interop.support import clean_env
 
-    return run_dbtool(*args, cwd=cwd, env=clean_env(**(env or {})))
+    return run_dbtool(*args, cwd=cwd, env=clean_env(**(env or {})), process=process)
 
 
 def ok(*args: str, **kw: Any) -> str:

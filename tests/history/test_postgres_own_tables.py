@@ -232,7 +232,7 @@ def _one_move_schedule(rng: random.Random, url: str, folder: Path, seed: int) ->
     results: list[int] = [-1] * writers
 
     def write(i: int) -> None:
-        results[i] = dbtool(*commands[i]).returncode
+        results[i] = dbtool(*commands[i], process=True).returncode  # writers that overlap
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(writers)]
     for t in threads:
