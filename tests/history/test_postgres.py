@@ -143,6 +143,28 @@ def test_dbmate_history_is_adopted(folder: Path, pg_url: str) -> None:
     assert dbtool("adopt", *args, "--from", "supabase").returncode == 2  # no such history
 
 
+def test_rollback_of_an_adopted_dbmate_file_forgets_its_dbmate_row(folder: Path, pg_url: str) -> None:
+    """Found by the writer races (DBTOOL_RACE_SEED=349153587): `rollback` then `adopt --from
+    dbmate` recorded 0003 again from dbmate's stale row, without its effects."""
+    write_set(folder, PG_UP, PG_DOWN)
+    run_by_hand(pg_url, *(folder / n for n in NAMES[:3]))
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)")
+        conn.execute("INSERT INTO schema_migrations VALUES ('0001'), ('0002'), ('0003')")
+    args = ("--dir", str(folder), "--url", pg_url)
+    ok("adopt", *args, "--from", "dbmate", "--apply")
+    ok("rollback", *args, "--steps", "1")
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        left = [v for (v,) in conn.execute("SELECT version FROM schema_migrations ORDER BY 1")]
+        assert left == ["0001", "0002"], "the undone file's dbmate row goes with its own row"
+        assert not conn.execute("SELECT 1 FROM information_schema.columns WHERE table_name = 'users' "
+                                "AND column_name = 'name'").fetchall(), "0003 was undone"
+    assert states(*args)[NAMES[2]]["state"] == "pending"
+    again = as_json("adopt", *args, "--from", "dbmate", "--apply")
+    assert [i["action"] for i in again["items"]] == ["skip", "skip"] and not again["written"]
+    assert [a["name"] for a in as_json("migrate", *args)["services"][0]["applied"]] == NAMES[2:]
+
+
 def test_baseline_needs_proof(folder: Path, pg_url_factory) -> None:
     write_set(folder, PG_UP)
     identical, different = pg_url_factory(), pg_url_factory()

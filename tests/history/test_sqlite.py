@@ -203,6 +203,27 @@ def test_dbmate_history_on_sqlite(folder: Path, tmp_path: Path) -> None:
         "table schema_migrations: extra"]
 
 
+def test_rollback_of_an_adopted_dbmate_file_forgets_its_dbmate_row_on_sqlite(folder: Path, tmp_path: Path) -> None:
+    """As on Postgres (writer races, DBTOOL_RACE_SEED=349153587): a stale dbmate row made
+    `adopt` record the undone file again."""
+    write_set(folder, SQLITE_UP, SQLITE_DOWN)
+    db = tmp_path / "dbmate.db"
+    with sqlite3.connect(db) as conn:
+        conn.executescript("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY);"
+                           + SQLITE_UP[NAMES[0]] + SQLITE_UP[NAMES[1]])
+        conn.executemany("INSERT INTO schema_migrations VALUES (?)", [("0001",), ("0002",)])
+    conn.close()
+    args = ("--dir", str(folder), "--url", f"sqlite:///{db}")
+    ok("adopt", *args, "--from", "dbmate", "--apply")
+    ok("rollback", *args, "--steps", "1")
+    with sqlite3.connect(db) as conn:
+        assert [v for (v,) in conn.execute("SELECT version FROM schema_migrations")] == ["0001"]
+    conn.close()
+    assert states(*args)[NAMES[1]]["state"] == "pending"
+    again = as_json("adopt", *args, "--from", "dbmate", "--apply")
+    assert [i["action"] for i in again["items"]] == ["skip"] and not again["written"]
+
+
 def test_side_table_of_an_older_dbtool_is_upgraded(folder: Path, tmp_path: Path) -> None:
     write_set(folder, {n: SQLITE_UP[n] for n in NAMES[:2]})
     db = tmp_path / "old.db"

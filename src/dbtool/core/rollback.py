@@ -31,6 +31,7 @@ from dbtool.errors import (
 )
 from dbtool.migrations.audit import LogEntry, new_batch
 from dbtool.migrations.files import LoadedMigration, MigrationFile, checksum, load
+from dbtool.migrations.foreign import ForeignRow, match
 from dbtool.migrations.history import AppliedMigration
 from dbtool.migrations.naming import Version
 
@@ -159,11 +160,12 @@ def _run_all(run: Opened, plan: list[tuple[AppliedMigration, LoadedMigration]],
              result: HistoryPlan) -> None:
     """Run the rollback files in order (the caller holds the run lock)."""
     batch = new_batch()
+    foreign = _foreign_rows(run)
     for index, ((row, down), item) in enumerate(zip(plan, result.items, strict=True)):
         log = LogEntry("rollback", row.name, row.checksum, None,
                        note=f"ran {DOWN}/{row.name}", batch=batch)
         try:
-            outcome = run.engine.rollback(down, row.name, log)
+            outcome = run.engine.rollback(down, row.name, log, foreign.get(row.name, []))
         except MigrationFailed as exc:
             raise _failed(exc, sum(1 for i in result.items if i.detail.endswith(" ms"))) from None
         if not outcome.applied:
@@ -172,6 +174,17 @@ def _run_all(run: Opened, plan: list[tuple[AppliedMigration, LoadedMigration]],
         else:
             result.items[index] = replace(item, detail=f"{item.detail}, {outcome.duration_ms:.1f} ms")
         result.written = True
+
+
+def _foreign_rows(run: Opened) -> dict[str, list[ForeignRow]]:
+    """Supabase/dbmate rows by the file they stand for (read under the run lock): a rollback
+    deletes them with the file's own row, or they would still say the file is applied, and
+    `adopt` would record it again without its effects."""
+    found: dict[str, list[ForeignRow]] = {}
+    for item in match([r for r in run.engine.foreign_history() if r.source != "wrangler"], run.files):
+        if item.file is not None:
+            found.setdefault(item.file.name, []).append(item.row)
+    return found
 
 
 def _failed(exc: MigrationFailed, done: int) -> MigrationFailed:

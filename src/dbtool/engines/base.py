@@ -166,10 +166,14 @@ class Engine(Protocol):
     def unrecord(self, name: str, log: LogEntry) -> None:
         """Delete one history row."""
 
-    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry,
+                 foreign: Sequence[ForeignRow] = ()) -> ApplyOutcome:
         """Run a rollback file and delete `name`'s history row atomically (or neither).
 
-        `applied` is False when another run removed the row first (nothing ran).
+        `foreign`: the Supabase/dbmate rows that stand for the same file, deleted in
+        the same transaction (left behind, they would say the undone file is applied
+        and `adopt` would record it again). `applied` is False when another run
+        removed the row first (nothing ran).
         """
 
 

@@ -41,7 +41,7 @@ from dbtool.engines.history_sqlite import (
 from dbtool.errors import HistoryConflict
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
-from dbtool.migrations.foreign import ForeignRow, read_sqlite
+from dbtool.migrations.foreign import ForeignRow, forget_sqlite, read_sqlite
 
 # json() of a non-JSON text is an error: the one way a plain statement can abort a batch.
 _GUARD_ERROR = "malformed JSON"
@@ -119,12 +119,14 @@ class D1RemoteHistoryOps:
                 "another row it changes was written or removed by another run); nothing was written",
                 hint="look at `dbtool status` and run the command again") from None
 
-    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
-        """The rollback file and its history change in one request (one D1 transaction)."""
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry,
+                 foreign: Sequence[ForeignRow] = ()) -> ApplyOutcome:
+        """The rollback file and its history change (and `foreign`) in one request (one D1 transaction)."""
         started = time.perf_counter()
         body = [self._guard(name)] + [f"{s.sql}\n" for s in migration.statements]
         try:
-            self._send(body + unrecord_sql(self.table, name) + log_sql([log]), log)
+            self._send(body + unrecord_sql(self.table, name) + forget_sqlite(foreign, literal)
+                       + log_sql([log]), log)
         except D1SqlError as exc:
             if _GUARD_ERROR in exc.message and not self._recorded(name):
                 return ApplyOutcome(name, False, 0.0, 0)  # another run rolled it back first

@@ -24,7 +24,7 @@ from dbtool.engines.pg_own_tables import (
 )
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry
 from dbtool.migrations.files import LoadedMigration
-from dbtool.migrations.foreign import ForeignRow, read_postgres
+from dbtool.migrations.foreign import ForeignRow, forget_postgres, read_postgres
 from dbtool.quoting import quote_postgres as _ident
 
 if TYPE_CHECKING:
@@ -131,8 +131,9 @@ class PostgresHistoryOps:
             conn.execute(f"DELETE FROM {self.table} WHERE name = %s", (name,))
             self._log(conn, [log])
 
-    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
-        """Run a rollback file and delete `name`'s history row in one transaction."""
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry,
+                 foreign: Sequence[ForeignRow] = ()) -> ApplyOutcome:
+        """Run a rollback file and delete `name`'s history row (and `foreign`) in one transaction."""
         started = time.perf_counter()
         if not migration.transactional:  # `-- dbtool:no-transaction`: statements, then the row
             if not self._is_recorded(self.conn, name):
@@ -145,6 +146,7 @@ class PostgresHistoryOps:
             if migration.transactional:
                 self._run(conn, migration)
             conn.execute(f"DELETE FROM {self.table} WHERE name = %s", (name,))
+            forget_postgres(conn, foreign)
             self._log(conn, [log])
         return ApplyOutcome(name, True, (time.perf_counter() - started) * 1000,
                             len(migration.statements))

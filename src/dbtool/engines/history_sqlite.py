@@ -23,7 +23,7 @@ from dbtool.engines.base import ApplyOutcome
 from dbtool.errors import LockTimeout
 from dbtool.migrations.audit import LOG_TABLE, HistoryEntry, LogEntry, current_user
 from dbtool.migrations.files import LoadedMigration
-from dbtool.migrations.foreign import ForeignRow, read_sqlite
+from dbtool.migrations.foreign import ForeignRow, forget_sqlite, read_sqlite
 from dbtool.migrations.history import AppliedMigration
 from dbtool.quoting import quote_sqlite as ident
 
@@ -177,10 +177,11 @@ class SqliteHistoryOps:
         """Remove one history row (mark --pending) with its audit row."""
         self._write(unrecord_sql(self.table, name) + log_sql([log]))
 
-    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry) -> ApplyOutcome:
-        """Run a rollback file and remove `name`'s history rows atomically (or neither)."""
+    def rollback(self, migration: LoadedMigration, name: str, log: LogEntry,
+                 foreign: Sequence[ForeignRow] = ()) -> ApplyOutcome:
+        """Run a rollback file and remove `name`'s history rows (and `foreign`) atomically (or neither)."""
         started = time.perf_counter()
-        tail = unrecord_sql(self.table, name) + log_sql([log])
+        tail = unrecord_sql(self.table, name) + forget_sqlite(foreign, literal) + log_sql([log])
         if migration.transactional:
             done = self._write(tail, migration, name)
         else:  # `-- dbtool:no-transaction`: statements one by one, then the history change

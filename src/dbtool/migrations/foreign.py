@@ -9,7 +9,8 @@ Three foreign histories exist in the field:
 * dbmate's `schema_migrations(version)`: the file's version prefix only.
 
 Readers here only read and match; nothing is ever invented: a foreign row
-without a file is reported, never turned into a history row.
+without a file is reported, never turned into a history row. The one write is
+`rollback`'s: it deletes the rows of the files it undoes (`forget_*`).
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ def read_postgres(conn: Any) -> list[ForeignRow]:
         cur = conn.execute(f"SELECT version::text FROM public.{DBMATE_TABLE} ORDER BY version")
         found += [ForeignRow("dbmate", str(r[0])) for r in cur.fetchall()]
     return found
+
+
+def forget_postgres(conn: Any, rows: Sequence[ForeignRow]) -> None:
+    """Delete these Supabase/dbmate rows (a rollback undid their files), in the caller's transaction."""
+    for row in rows:
+        table = SUPABASE_TABLE if row.source == "supabase" else f"public.{DBMATE_TABLE}"
+        conn.execute(f"DELETE FROM {table} WHERE version::text = %s", (row.version,))
+
+
+def forget_sqlite(rows: Sequence[ForeignRow], literal: Callable[[object], str]) -> list[str]:
+    """Statements deleting these dbmate rows (a rollback undid their files) on SQLite/D1."""
+    return [f"DELETE FROM {DBMATE_TABLE} WHERE CAST(version AS TEXT) = {literal(row.version)}"
+            for row in rows if row.source == "dbmate"]
 
 
 def _supabase_row(row: dict[str, Any]) -> ForeignRow:
