@@ -2,7 +2,8 @@
 
 See tests/reliability/writer_races.py for the rounds and the oracle: the two
 processes' result must be what the two commands do one after the other (in
-some order), exit codes are 0, 1 or 3, stderr is at most one clean line, and
+some order), exit codes are 0, 1 or 3 (2 for `adopt` once a rollback emptied dbmate's
+table, as in that serial order), stderr is at most one clean line, and
 for pairs without `mark` the history stays a prefix of the files that agrees
 with the schema. Before the fix `rollback` racing `migrate` left 0001, 0002,
 0004 applied with 0003 undone, both exiting 0.
@@ -41,6 +42,7 @@ def test_every_pair_of_writers(engine: str, tmp_path: Path, monkeypatch: pytest.
         db.close()
     where = f"DBTOOL_RACE_SEED={SEED} DBTOOL_RACE_ROUNDS={ROUNDS} ({engine})"
     assert stats.failures == [], f"{where}:\n" + "\n".join(stats.failures)
-    assert stats.rounds == ROUNDS and set(stats.exits) <= {0, 1, 3}, where
+    # exit 2 only for `adopt` after a rollback emptied dbmate's table (see _emptied_dbmate)
+    assert stats.rounds == ROUNDS and set(stats.exits) <= {0, 1, 2, 3}, where
     if len(PAIRS) <= ROUNDS:
         assert stats.pairs == set(PAIRS), where
