@@ -286,7 +286,7 @@ def _fleet(spec: TargetSpec, project: Project | None) -> Resolution:
 
 def _fleet_target(service: Service, url: DatabaseUrl, identity: str) -> ResolvedTarget:
     check_compatible(url, service.dialect)
-    tenant = url.param("schema") if url.dialect == "postgres" else None
+    tenant = url.param("schema") if capabilities(url.dialect).tenant_schemas else None
     if tenant:
         service = replace(service, history_schema=tenant, schemas=(tenant,), exposed_schemas=())
     return ResolvedTarget(service, url, identity)

@@ -47,6 +47,8 @@ class Capabilities:
     roles: bool = False
     # the history table is wrangler's `d1_migrations` (adopt --from wrangler applies)
     wrangler_history: bool = False
+    # a database holds schemas: `?schema=NAME` in a URL makes that schema a tenant target
+    tenant_schemas: bool = False
     title: str = ""  # the engine's name in messages: SQLite, D1, Postgres
 
     @property
@@ -85,7 +87,7 @@ CAPABILITIES: dict[str, Capabilities] = {
     "d1": Capabilities("d1", False, "d1_migrations", embedded=True, wrangler_history=True,
                        title="D1"),
     "postgres": Capabilities("postgres", True, "dbtool_migrations", scratch_server=True,
-                             roles=True, title="Postgres"),
+                             roles=True, tenant_schemas=True, title="Postgres"),
 }
 
 
