@@ -22,7 +22,14 @@ def history_with_foreign(engine: Engine, files: list[MigrationFile]) -> list[App
 def refuse_unadopted(engine: Engine, files: list[MigrationFile], states: list[MigrationState],
                      service: str) -> None:
     """Stop `migrate` from re-running files another tool (Supabase, dbmate) already applied."""
-    applied = [s.applied for s in states if s.applied is not None]
+    refuse_unadopted_rows(engine, files, [s.applied for s in states if s.applied is not None],
+                          service)
+
+
+def refuse_unadopted_rows(engine: Engine, files: list[MigrationFile], applied: list[AppliedMigration],
+                          service: str) -> None:
+    """The same for `rollback`: undoing dbtool's newest file beneath files only another tool
+    recorded would leave a history that is no prefix of the files once those are adopted."""
     found = [(row, file) for row, file in unadopted(engine.foreign_history(), files, applied) if file]
     if not found:
         return

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from dbtool.core.foreign_history import refuse_unadopted_rows
 from dbtool.core.history_ops import (
     HistoryAction,
     HistoryItem,
@@ -66,6 +67,7 @@ def rollback(spec: TargetSpec, opts: RollbackOptions) -> HistoryResult:
             if fresh != history:
                 result, plan = _plan(run, fresh, opts)
             if plan:
+                refuse_unadopted_rows(run.engine, run.files, fresh, run.service.name)
                 _run_all(run, plan, result)
     return result.result()
 
