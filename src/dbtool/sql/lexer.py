@@ -42,6 +42,9 @@ COMMA, SEMICOLON, DOT = "comma", "semicolon", "dot"
 NAMES = frozenset({WORD, IDENT})
 
 _SPECIAL_OP_CHARS = frozenset("~!@#%^&|?")
+# Quoted text is matched as unrolled loops (`'[^']*(?:''[^']*)*'`), not as a repeated
+# alternation (`'(?:''|[^'])*'`): the same language, but a run of ordinary characters is one
+# step instead of one per character (1.7 s -> 0.01 s for a 10 MB string literal).
 # One compiled pattern per lexis; the alternatives are tried in order, so comments and
 # quoted text win over operators and words at the same spot. Compiled on first use: a
 # few milliseconds that importers which never tokenise (the Postgres inspector) do not pay.
@@ -61,18 +64,18 @@ _TAIL = r"""
 # Expression text of either engine: Postgres strings and parameters, and `[` read by
 # context (an identifier quote in SQLite, a subscript after a value in Postgres).
 _MIXED = _HEAD + r"""
-  | (?P<estring>[Ee]'(?:\\.|''|[^'\\])*(?:'|\Z))
-  | (?P<blob>[Xx]'(?:''|[^'])*(?:'|\Z))
-  | (?P<string>(?:[BbNn])?'(?:''|[^'])*(?:'|\Z))
+  | (?P<estring>[Ee]'[^'\\]*(?:(?:\\.|'')[^'\\]*)*(?:'|\Z))
+  | (?P<blob>[Xx]'[^']*(?:''[^']*)*(?:'|\Z))
+  | (?P<string>(?:[BbNn])?'[^']*(?:''[^']*)*(?:'|\Z))
   | (?P<dollar>\$(?P<tag>[A-Za-z_][A-Za-z0-9_]*|)\$.*?(?:\$(?P=tag)\$|\Z))
-  | (?P<ident>"(?:""|[^"])*(?:"|\Z) | `(?:``|[^`])*(?:`|\Z) | \[[^\]]*\])
+  | (?P<ident>"[^"]*(?:""[^"]*)*(?:"|\Z) | `[^`]*(?:``[^`]*)*(?:`|\Z) | \[[^\]]*\])
 """ + _TAIL.format(param=r"\$[0-9]+")
 # SQLite's own lexis: `[x]` is always a quoted identifier, `$name`, `:name`, `@name` and
 # `?NNN` are parameters, and there are no E'...' strings or dollar quotes.
 _SQLITE = _HEAD + r"""
-  | (?P<blob>[Xx]'(?:''|[^'])*(?:'|\Z))
-  | (?P<string>'(?:''|[^'])*(?:'|\Z))
-  | (?P<ident>"(?:""|[^"])*(?:"|\Z) | `(?:``|[^`])*(?:`|\Z) | \[[^\]]*(?:\]|\Z))
+  | (?P<blob>[Xx]'[^']*(?:''[^']*)*(?:'|\Z))
+  | (?P<string>'[^']*(?:''[^']*)*(?:'|\Z))
+  | (?P<ident>"[^"]*(?:""[^"]*)*(?:"|\Z) | `[^`]*(?:``[^`]*)*(?:`|\Z) | \[[^\]]*(?:\]|\Z))
 """ + _TAIL.format(param=r"\?\d*|[:@$][\w$]+")
 _SINGLE = {"(": LPAREN, ")": RPAREN, ",": COMMA, ";": SEMICOLON, ".": DOT,
            "[": LBRACKET, "]": RBRACKET}
