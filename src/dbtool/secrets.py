@@ -163,11 +163,20 @@ def mask(text: str) -> str:
 def mask_data(value: object) -> object:
     """`mask` applied to every string inside JSON-like data (keys included), before it is
     serialised: a secret with a quote, a backslash or a non-ASCII letter would be escaped
-    by json.dumps and slip past a mask of the finished text."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {mask_data(k): mask_data(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask_data(v) for v in value]
-    return value
+    by json.dumps and slip past a mask of the finished text. A report repeats its strings
+    (types, column and key names) thousands of times: each distinct one is masked once."""
+    masked: dict[str, str] = {}
+
+    def walk(item: object) -> object:
+        if isinstance(item, str):
+            done = masked.get(item)
+            if done is None:
+                done = masked[item] = mask(item)
+            return done
+        if isinstance(item, dict):
+            return {walk(k): walk(v) for k, v in item.items()}
+        if isinstance(item, list | tuple):
+            return [walk(v) for v in item]
+        return item
+
+    return walk(value)
