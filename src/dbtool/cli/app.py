@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -83,4 +84,11 @@ def build(only: str | None = None) -> typer.Typer:
 
 def command(args: list[str] | None = None):
     """The click command for a command line (the boundary drives it non-standalone)."""
-    return typer.main.get_command(build(requested(args or [])))
+    return _command(requested(args or []))
+
+
+@cache
+def _command(only: str | None):
+    """Built once per process: a program (or test suite) that calls `main` many times
+    would otherwise rebuild click's tree from the signatures on every call."""
+    return typer.main.get_command(build(only))
