@@ -188,7 +188,7 @@ class SqliteTarget(Target):
             return ()
         conn = sqlite3.connect(self.path)
         try:
-            return tuple((t, _digest(conn.execute(f'SELECT * FROM "{t}"').fetchall())) for t in sorted(tables))
+            return tuple((t, _sqlite_digest(conn, t)) for t in sorted(tables))
         finally:
             conn.close()
 
@@ -299,8 +299,14 @@ class PostgresTarget(Target):
             admin.execute(f'DROP DATABASE IF EXISTS "{self.dbname}" WITH (FORCE)')
 
 
-def _digest(rows: list[tuple]) -> str:
-    return hashlib.sha256("\n".join(sorted(map(repr, rows))).encode()).hexdigest()[:16]
+def _sqlite_digest(conn: sqlite3.Connection, table: str) -> str:
+    """Every row as SQLite's own literal text (`quote()`: types kept, 1 and '1' differ), sorted.
+    The text is built in SQLite: a state is read after every kill, and the bulk table's
+    60,000 rows as Python tuples cost 0.3 s a read."""
+    columns = [row[0] for row in conn.execute("SELECT name FROM pragma_table_info(?)", (table,))]
+    line = " || ',' || ".join(f'quote("{c}")' for c in columns) or "''"
+    lines = sorted(row[0] for row in conn.execute(f'SELECT {line} FROM "{table}"'))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
 
 
 def make_target(engine: str, root: Path, rows: int) -> Target:
