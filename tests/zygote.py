@@ -51,8 +51,7 @@ PRELOAD = (
 )
 # Popen arguments the zygote reproduces; anything else (preexec_fn, user, pass_fds...) -> real exec.
 _SUPPORTED = {"stdin", "stdout", "stderr", "cwd", "env", "text", "encoding", "errors",
-              "universal_newlines", "bufsize", "start_new_session", "input", "capture_output",
-              "close_fds"}
+              "universal_newlines", "bufsize", "start_new_session", "close_fds"}
 
 
 def _startup_env(env: dict[str, str]) -> dict[str, str]:
@@ -81,7 +80,8 @@ class _Client:
     @classmethod
     def get(cls) -> _Client:
         with cls._lock:
-            if cls._current is None or cls._current.pid != os.getpid():
+            current = cls._current
+            if current is None or current.pid != os.getpid() or current.proc.poll() is not None:
                 cls._current = cls()
             return cls._current
 

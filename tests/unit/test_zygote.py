@@ -107,3 +107,11 @@ def test_wait_timeout_and_zygote_is_per_process() -> None:
     assert proc.stdout.read().startswith(b"Usage")
     proc.stdout.close()
     assert zygote._Client.get() is zygote._Client.get()
+
+
+def test_a_dead_zygote_is_replaced() -> None:
+    old = zygote._Client.get()
+    old.proc.kill()
+    old.proc.wait(timeout=10)
+    assert dbtool_run([*DBTOOL, "--help"], capture_output=True).returncode == 0
+    assert zygote._Client.get() is not old
