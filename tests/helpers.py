@@ -24,7 +24,8 @@ _outside: dict[str, str] | None = None  # the real environment while an in-proce
 
 
 def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-               timeout: float = 120, process: bool = False) -> subprocess.CompletedProcess[str]:
+               timeout: float = 120, process: bool = False, real_exec: bool = False
+               ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI (`dbtool.cli.main`) as a user would, with its stdout, stderr and exit code.
 
     By default the command runs in this process, under the environment and working folder
@@ -33,6 +34,8 @@ def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
     pipes, races between processes, and output that only a real process prints (psycopg's
     logging, interpreter warnings) need one. A call made while another thread's call runs
     in-process gets a process too, so commands started side by side still overlap.
+    A process is forked by the test zygote (tests/zygote.py) unless `real_exec`: then it is
+    a fresh interpreter, as for a user.
     """
     in_process = not (process or ALWAYS_PROCESS) and _in_process.acquire(blocking=False)
     try:
@@ -45,7 +48,9 @@ def run_dbtool(*args: str, env: dict[str, str] | None = None, cwd: Path | None =
     finally:
         if in_process:
             _in_process.release()
-    return subprocess.run(
+    from tests.zygote import dbtool_run
+
+    return (subprocess.run if real_exec else dbtool_run)(
         [sys.executable, "-m", "dbtool", *args],
         cwd=cwd or REPO, env=full_env, capture_output=True, text=True, timeout=timeout,
     )

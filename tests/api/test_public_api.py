@@ -16,6 +16,7 @@ import pytest
 
 import dbtool
 import dbtool.testing
+from tests.zygote import dbtool_run
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "dbtool.toml"
@@ -129,8 +130,8 @@ def test_the_cli_document_is_the_api_result(folder: Path, tmp_path: Path) -> Non
     """The CLI calls the same function: its --format json is the result's `to_dict()`."""
     url = f"sqlite:///{tmp_path / 'app.db'}"
     dbtool.migrate(dir=folder, url=url)
-    proc = subprocess.run([sys.executable, "-m", "dbtool", "status", "--dir", str(folder),
-                           "--url", url, "--format", "json"], capture_output=True, text=True)
+    proc = dbtool_run([sys.executable, "-m", "dbtool", "status", "--dir", str(folder),
+                       "--url", url, "--format", "json"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"services": [s.to_dict() for s in
                                                     dbtool.status(dir=folder, url=url)]}

@@ -21,6 +21,7 @@ import pytest
 from tests.conftest import IN_CI
 from tests.helpers import REPO, run_dbtool
 from tests.reliability.fingerprint import _PG_QUERIES
+from tests.zygote import dbtool_popen
 
 
 def pg_catalog(url: str) -> list[tuple]:
@@ -202,8 +203,8 @@ def test_a_closed_stdout_is_not_a_failure(tmp_path: Path):
     conn.close()
     # a reader that is gone before the first line: the same
     (folder / "0301_u.sql").write_text("CREATE TABLE u (id TEXT);\n")
-    child = subprocess.Popen([sys.executable, "-m", "dbtool", "migrate", "--dir", str(folder), "--url",
-                              f"sqlite:///{db}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
+    child = dbtool_popen([sys.executable, "-m", "dbtool", "migrate", "--dir", str(folder), "--url",
+                          f"sqlite:///{db}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO)
     assert child.stdout is not None and child.stderr is not None
     child.stdout.close()
     err = child.stderr.read().decode()

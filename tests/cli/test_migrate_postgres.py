@@ -13,6 +13,7 @@ import psycopg
 import pytest
 
 from tests.helpers import run_dbtool
+from tests.zygote import dbtool_popen
 
 FILES = {
     "0001_users.sql": "CREATE TABLE users (id uuid PRIMARY KEY, email text UNIQUE);\n",
@@ -175,7 +176,7 @@ def test_concurrent_runs_apply_each_file_once(tmp_path: Path, pg_url: str):
         (folder / f"{i:04d}_t{i}.sql").write_text(f"CREATE TABLE t{i} (id int);\nINSERT INTO t{i} VALUES ({i});\n")
     cmd = [sys.executable, "-m", "dbtool", "migrate", "--dir", str(folder), "--url", pg_url,
            "--format", "json", "--lock-timeout", "60"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [dbtool_popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(5)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 5, [o[1] for o in outputs]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import run_dbtool
+from tests.zygote import dbtool_popen
 
 WRANGLER_DDL = (
     "CREATE TABLE d1_migrations(\n"
@@ -192,7 +193,7 @@ def test_concurrent_runs_apply_each_file_exactly_once(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'race.db'}"
     cmd = [sys.executable, "-m", "dbtool", "migrate", "--dir", str(folder), "--url", url,
            "--format", "json", "--lock-timeout", "60"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [dbtool_popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(6)]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0] * 6, [o[1] for o in outputs]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from tests.history.support import (
     states,
     write_set,
 )
+from tests.zygote import dbtool_run
 
 NAMES = list(SQLITE_UP)
 
@@ -264,6 +264,6 @@ def test_service_mode_and_new_with_down(tmp_path: Path) -> None:
 
 def test_help_of_every_history_command() -> None:
     for command in ("adopt", "baseline", "mark", "repair", "rollback"):
-        proc = subprocess.run([sys.executable, "-m", "dbtool", command, "--help"], capture_output=True,
-                              text=True, cwd=REPO, env={**os.environ, "COLUMNS": "120"}, timeout=60)
+        proc = dbtool_run([sys.executable, "-m", "dbtool", command, "--help"], capture_output=True,
+                          text=True, cwd=REPO, env={**os.environ, "COLUMNS": "120"}, timeout=60)
         assert proc.returncode == 0 and "Examples:" in proc.stdout and "Exit codes" in proc.stdout

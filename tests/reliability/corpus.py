@@ -122,14 +122,15 @@ def run_case(item: Case, sandbox: Sandbox, *, process: bool = False
     """Run one case; returns the result and a description of what is wrong (None: clean).
 
     In this process by default (tests.helpers.run_dbtool: the real CLI with its own stdout,
-    stderr, environment and folder); `process=True` runs `python -m dbtool`."""
+    stderr, environment and folder); `process=True` runs `python -m dbtool`, a real exec
+    (not the test zygote's fork: this sample exists to exercise the real entry point)."""
     from tests.helpers import run_dbtool
 
     args = item.build(sandbox)
     before = sandbox.fingerprint()
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "DBTOOL_FAULT")}
     env.update(sandbox.env)
-    proc = run_dbtool(*args, env=env, cwd=sandbox.root, process=process)
+    proc = run_dbtool(*args, env=env, cwd=sandbox.root, process=process, real_exec=process)
     problem = judge(proc, item.code, item.fragments)
     if problem is None and sandbox.fingerprint() != before:
         problem = "the database changed"

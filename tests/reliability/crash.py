@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from tests.reliability.workload import State, Target, migrate_cmd, read_state, run, whole_prefix
+from tests.zygote import dbtool_popen
 
 FILE_POINTS = ("before-file", "after-statements", "after-history", "after-commit")
 
@@ -95,8 +96,8 @@ def _killed_run(target: Target, kill: Kill) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "DBTOOL_FAULT"}
     if kill.point:
         env["DBTOOL_FAULT"] = f"{kill.point}@{kill.hit}:kill"
-    proc = subprocess.Popen(migrate_cmd(target, "--lock-timeout", "5"), env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = dbtool_popen(migrate_cmd(target, "--lock-timeout", "5"), env=env, text=True,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if kill.delay is not None:
         try:
             proc.wait(timeout=kill.delay)

@@ -31,6 +31,7 @@ from tests.reliability.workload import (
     run,
     whole_prefix,
 )
+from tests.zygote import dbtool_popen, dbtool_run
 
 SLOW_MIGRATE = "inside-file:sleep=0.03,after-statements:sleep=0.05,after-history:sleep=0.05"
 
@@ -62,8 +63,8 @@ def _timeouts(processes: int) -> list[str]:
 def race_round(target: Target, prefixes: list[State], stats: RaceStats, processes: int = 8) -> None:
     """N writers at once from an empty database."""
     target.reset()
-    procs = [subprocess.Popen(migrate_cmd(target, "--format", "json", "--lock-timeout", t),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    procs = [dbtool_popen(migrate_cmd(target, "--format", "json", "--lock-timeout", t),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for t in _timeouts(processes)]
     outputs = [p.communicate(timeout=300) for p in procs]
     stats.rounds += 1
@@ -134,7 +135,7 @@ def prefix_audits(target: Target, config: Path) -> list[tuple[tuple[str, ...], t
 
 def _reader(cmd: list[str], cwd: Path, done: threading.Event, out: list[tuple[int, str, str]]) -> None:
     while not done.is_set():
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120)
+        proc = dbtool_run(cmd, cwd=cwd, capture_output=True, text=True, timeout=120)
         out.append((proc.returncode, proc.stdout, proc.stderr))
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from tests.fleet.support import write_migrations
+from tests.zygote import dbtool_popen, dbtool_run
 
 FILES = 8
 TENANTS = 6
@@ -63,7 +64,7 @@ def _fleet(folder: Path, rng: random.Random) -> None:
         sqlite3.connect(path).close()
         start = rng.randrange(0, FILES)
         if start:
-            done = subprocess.run([sys.executable, "-m", "dbtool", "migrate", "--dir",
+            done = dbtool_run([sys.executable, "-m", "dbtool", "migrate", "--dir",
                                    str(folder / "migrations"), "--url", f"sqlite:///{path}",
                                    "--to", f"{start:03d}_step{start}.sql"], capture_output=True)
             assert done.returncode == 0, done.stderr
@@ -75,10 +76,10 @@ def _kill_run(cmd: list[str], rng: random.Random) -> tuple[str, int | None]:
     if rng.random() < 0.5:
         point, hit = rng.choice(POINTS), rng.randint(1, TENANTS * 3)
         env["DBTOOL_FAULT"] = f"{point}@{hit}:kill"
-        proc = subprocess.run(cmd, env=env, capture_output=True, timeout=120)
+        proc = dbtool_run(cmd, env=env, capture_output=True, timeout=120)
         return f"{point}@{hit}", proc.returncode
     delay = rng.uniform(0.15, 1.2)
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = dbtool_popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
     return f"after {delay:.2f}s", proc.wait()
@@ -96,7 +97,7 @@ def test_sigkill_during_fleet_runs_leaves_whole_prefixes_and_rerun_completes(tmp
         try:
             for path in sorted((folder / "tenants").glob("*.db")):
                 _prefix(path)
-            rerun = subprocess.run(_cmd(folder, "--lock-timeout", "5"), capture_output=True, text=True)
+            rerun = dbtool_run(_cmd(folder, "--lock-timeout", "5"), capture_output=True, text=True)
             assert rerun.returncode == 0, rerun.stderr
             report = json.loads(rerun.stdout)
             assert report["counts"]["at-head"] == TENANTS
@@ -114,7 +115,7 @@ def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) ->
         _fleet(folder, rng)
         runs = [_cmd(folder, "--shard", "1/2", "-j", "2"), _cmd(folder, "--shard", "2/2", "-j", "2"),
                 _cmd(folder, "-j", "3"), _cmd(folder, "-j", "1")]
-        procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in runs]
+        procs = [dbtool_popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in runs]
         victim = rng.randrange(len(procs))
         time.sleep(rng.uniform(0.2, 1.0))
         procs[victim].send_signal(signal.SIGKILL)
@@ -123,7 +124,7 @@ def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) ->
         try:
             for path in (folder / "tenants").glob("*.db"):
                 _prefix(path)  # every row once: no file ran twice
-            final = subprocess.run(_cmd(folder), capture_output=True, text=True)
+            final = dbtool_run(_cmd(folder), capture_output=True, text=True)
             assert final.returncode == 0, final.stderr
             assert all(_prefix(p) == FILES for p in (folder / "tenants").glob("*.db"))
         except AssertionError as exc:
@@ -137,7 +138,7 @@ def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_
     env = {**os.environ, "DBTOOL_FAULT": "before-file:sleep=0.3"}  # slow files: time to interrupt
     # a pytest-xdist worker ignores SIGINT, and an ignored signal stays ignored across exec:
     # give the child the default disposition, as a shell would, so Ctrl-C reaches dbtool
-    proc = subprocess.Popen(_cmd(tmp_path, "-j", "2"), env=env, stdout=subprocess.PIPE,
+    proc = dbtool_popen(_cmd(tmp_path, "-j", "2"), env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(1.5)
@@ -150,7 +151,7 @@ def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_
     assert "not-started" in outcomes.values()  # nothing new was started after Ctrl-C
     for path in (tmp_path / "tenants").glob("*.db"):
         _prefix(path)  # the files in flight finished (or never began): whole prefixes
-    rerun = subprocess.run(_cmd(tmp_path), capture_output=True, text=True)
+    rerun = dbtool_run(_cmd(tmp_path), capture_output=True, text=True)
     assert rerun.returncode == 0 and json.loads(rerun.stdout)["counts"]["at-head"] == TENANTS
 
 
@@ -190,7 +191,7 @@ def test_sigkill_during_a_tenant_schema_fleet_run_leaves_whole_prefixes(pg_url: 
         try:
             for i in range(4):
                 _schema_prefix(pg_url, f"tenant_{i}")
-            rerun = subprocess.run([*cmd, "--lock-timeout", "10"], capture_output=True, text=True)
+            rerun = dbtool_run([*cmd, "--lock-timeout", "10"], capture_output=True, text=True)
             assert rerun.returncode == 0, rerun.stderr + rerun.stdout[-2000:]
             assert all(_schema_prefix(pg_url, f"tenant_{i}") == FILES for i in range(4))
         except AssertionError as exc:

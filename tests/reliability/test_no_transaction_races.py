@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.workload import dbtool_cmd, run
+from tests.zygote import dbtool_popen
 
 PROCESSES = 8
 ROUNDS = 3
@@ -72,7 +73,7 @@ def test_eight_processes_run_a_no_transaction_file_once(tmp_path: Path, database
         cmd = dbtool_cmd("migrate", "--dir", str(folder), "--url", url, "--format", "json",
                          "--lock-timeout", "60")
         env = {**os.environ, "DBTOOL_FAULT": SLOW}
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        procs = [dbtool_popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
                  for _ in range(PROCESSES)]
         outputs = [p.communicate(timeout=300) for p in procs]
         where = f"round {round_} on {dialect}"

@@ -16,6 +16,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.zygote import dbtool_popen, dbtool_run
+
 KILLS = int(os.environ.get("ROLLBACK_KILL_ROUNDS", "8"))
 UP = ("CREATE TABLE b (id INTEGER PRIMARY KEY, v TEXT);\n"
       "INSERT INTO b WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000)\n"
@@ -47,12 +49,12 @@ def test_a_killed_rollback_keeps_the_file_and_both_histories_together(tmp_path: 
     for k in range(KILLS):
         db = tmp_path / f"app{k}.db"
         url = f"sqlite:///{db}"
-        subprocess.run(_dbtool("migrate", "--dir", str(folder), "--url", url), check=True,
+        dbtool_run(_dbtool("migrate", "--dir", str(folder), "--url", url), check=True,
                        capture_output=True)
         with sqlite3.connect(db) as conn:  # dbmate ran the same files
             conn.execute("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)")
             conn.execute("INSERT INTO schema_migrations VALUES ('0001'), ('0002')")
-        run = subprocess.Popen(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
+        run = dbtool_popen(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         delay = rng.uniform(0.05, 0.8)
         try:
@@ -66,7 +68,7 @@ def test_a_killed_rollback_keeps_the_file_and_both_histories_together(tmp_path: 
             f"ROLLBACK_KILL_SEED={seed}, kill {k} after {delay:.3f}s (exit {run.returncode}): table b, "
             f"dbtool's row and dbmate's row should agree, got {state}")
         if run.returncode == -signal.SIGKILL and state[0]:  # the re-run finishes the rollback
-            again = subprocess.run(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
+            again = dbtool_run(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
                                    capture_output=True, text=True, stdin=subprocess.DEVNULL)
             assert again.returncode == 0 and _state(db) == (False, False, False), (
                 f"ROLLBACK_KILL_SEED={seed}, kill {k}: re-run exit {again.returncode} {again.stderr}")

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.zygote import dbtool_run
+
 ENGINES = ("sqlite", "d1-local", "postgres")
 JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
 PG_ADMIN_URL = os.environ.get("DBTOOL_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -328,7 +330,7 @@ def run(cmd: list[str], env: dict[str, str] | None = None, timeout: float = 120
         ) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k != "DBTOOL_FAULT"}
     full.update(env or {})
-    return subprocess.run(cmd, env=full, capture_output=True, text=True, timeout=timeout)
+    return dbtool_run(cmd, env=full, capture_output=True, text=True, timeout=timeout)
 
 
 def prefix_states(target: Target) -> list[State]:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.history.support import PG_DOWN, PG_UP, SQLITE_DOWN, SQLITE_UP
+from tests.zygote import dbtool_popen
 
 KINDS = ("migrate", "rollback", "mark", "repair", "baseline", "adopt")
 PAIRS = [(a, b) for i, a in enumerate(KINDS) for b in KINDS[i:]]  # 21, self-pairs included
@@ -331,8 +332,8 @@ def _concurrent(db: RaceDatabase, rnd: Round, rng: random.Random) -> Outcome:
             env["DBTOOL_FAULT"] = command.fault
         if index:
             time.sleep(rng.uniform(0, 0.05))
-        procs.append(subprocess.Popen([sys.executable, "-m", "dbtool", *command.argv(db.folder, db.url)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
+        procs.append(dbtool_popen([sys.executable, "-m", "dbtool", *command.argv(db.folder, db.url)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env))
     outputs = [p.communicate(timeout=300) for p in procs]
     return Outcome(db.state(), (procs[0].returncode, procs[1].returncode),
                    (outputs[0][1], outputs[1][1]))

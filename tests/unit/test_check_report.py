@@ -48,11 +48,13 @@ def test_a_broken_install_is_not_a_skipped_lint_step(tmp_path) -> None:
     import subprocess
     import sys
 
+    from tests.zygote import dbtool_run
+
     (tmp_path / "m").mkdir()
     (tmp_path / "m/0001_a.sql").write_text("CREATE TABLE a (id TEXT PRIMARY KEY);\n")
     (tmp_path / "dbtool.toml").write_text('[services.app]\ndialect = "sqlite"\nmigrations = "m"\n')
-    ok = subprocess.run([sys.executable, "-m", "dbtool", "snapshot", "app"], cwd=tmp_path,
-                        capture_output=True, text=True, timeout=120)
+    ok = dbtool_run([sys.executable, "-m", "dbtool", "snapshot", "app"], cwd=tmp_path,
+                    capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     code = ("import sys\nsys.modules['dbtool.lint.service'] = None  # as if the file were missing\n"
             "from dbtool.cli.boundary import main\nmain(['check', '--format', 'json'])\n")
