@@ -18,7 +18,7 @@ from dbtool.engines.postgres import PostgresEngine
 from dbtool.engines.sqlite import SqliteEngine
 from dbtool.errors import ConnectionFailed, UrlError
 from dbtool.urls import parse_url, with_database
-from tests.conftest import PG_ADMIN_URL, require_postgres
+from tests.conftest import IN_CI, PG_ADMIN_URL, require_postgres
 
 ODD = "@:/?#% &=+~é"
 
@@ -87,6 +87,26 @@ def test_scratch_database_lives_only_inside_its_build(monkeypatch: pytest.Monkey
     with psycopg.connect(PG_ADMIN_URL) as conn:
         assert conn.execute("SELECT count(*) FROM pg_database WHERE datname = %s",
                             (url.database,)).fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("place", ["tests", "server default"])
+def test_scratch_database_goes_where_the_connection_puts_new_tables(
+        monkeypatch: pytest.MonkeyPatch, place: str) -> None:
+    """CREATE DATABASE alone ignores default_tablespace; the URL's options decide here."""
+    require_postgres()
+    from tests import pg_tablespace
+
+    if not pg_tablespace.in_use():
+        reason = "needs the tests' tablespace (tests/pg_tablespace.py: a local server, run as root)"
+        pytest.fail(f"CI=true but it {reason}", pytrace=False) if IN_CI else pytest.skip(reason)
+    wanted = pg_tablespace.NAME if place == "tests" else ""
+    option = quote(f"-c default_tablespace={wanted}")
+    monkeypatch.setenv("DBTOOL_SCRATCH_URL", f"{PG_ADMIN_URL}?options={option}")
+    service = Service(name="app", dialect="postgres", migrations=Path("."))
+    with scratch_url(service, None) as url, psycopg.connect(PG_ADMIN_URL) as conn:
+        got = conn.execute("SELECT t.spcname FROM pg_database d JOIN pg_tablespace t "
+                           "ON t.oid = d.dattablespace WHERE d.datname = %s", (url.database,)).fetchone()
+    assert got == (wanted or "pg_default",)
 
 
 def test_scratch_server_of_another_engine_is_refused(tmp_path: Path) -> None:

@@ -189,11 +189,17 @@ class PostgresEngine(PostgresHistoryOps):
     @classmethod
     def create_database(cls, url: DatabaseUrl, *, admin: DatabaseUrl | None = None) -> None:
         """CREATE DATABASE over a connection to `admin` (default: the server's `postgres`
-        database), as dbmate's CreateDatabase does."""
+        database), as dbmate's CreateDatabase does. PostgreSQL puts a new database in its
+        template's tablespace whatever `default_tablespace` says; a scratch database goes where
+        the connection would put a new table instead, so a server's fast tablespace (a RAM disk
+        for throwaway builds) is named once, in the URL (`?options=-c default_tablespace=ram`)
+        or PGOPTIONS."""
         admin = admin or with_database(url, "postgres")
         conn = connect(admin)
         try:
-            conn.execute(f"CREATE DATABASE {_ident(url.database or '')}")
+            place = conn.execute("SELECT current_setting('default_tablespace')").fetchone()[0]
+            where = f" TABLESPACE {_ident(place)}" if place else ""
+            conn.execute(f"CREATE DATABASE {_ident(url.database or '')}{where}")
         except Exception as exc:
             raise ConnectionFailed(f"cannot create database {url.database!r} on {admin.display}: "
                                    f"{secrets.mask(str(exc).strip())}",
