@@ -15,6 +15,15 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any test connects: relation files on tmpfs when possible (tests/pg_tablespace.py).
+    xdist workers inherit the controller's PGOPTIONS."""
+    from tests import pg_tablespace
+
+    if not pg_tablespace.in_use():
+        pg_tablespace.use(PG_ADMIN_URL)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     from tests.tiers import classify
@@ -139,8 +148,16 @@ def password_pg() -> Iterator[tuple[str, str]]:
     ctl = [*runner, str(bindir / "pg_ctl"), "-D", str(data)]
     subprocess.run([*ctl, "-o", f"-p {port} -k {base} -c listen_addresses=127.0.0.1",
                     "-l", str(base / "log"), "-w", "start"], check=True, capture_output=True)
+    from tests import pg_tablespace
+
     try:
+        # PGOPTIONS names the tests' tablespace for every server a test connects to
+        if pg_tablespace.in_use() and not pg_tablespace.ensure(
+                f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"):
+            pytest.fail("the private cluster got no tests' tablespace (DBTOOL_TEST_TABLESPACE=0 "
+                        "runs without)", pytrace=False)
         yield f"postgresql://postgres@127.0.0.1:{port}/postgres", password
     finally:
         subprocess.run([*ctl, "-m", "immediate", "stop"], capture_output=True)
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(pg_tablespace.folder(port), ignore_errors=True)

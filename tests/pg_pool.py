@@ -40,9 +40,12 @@ def create(admin_url: str, prefix: str = POOLED_PREFIX) -> str:
 
     if prefix == POOLED_PREFIX and _idle:
         return with_dbname(admin_url, _idle.pop())
+    from tests import pg_tablespace
+
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    where = f" TABLESPACE {pg_tablespace.NAME}" if pg_tablespace.in_use() else ""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"{where}')
     return with_dbname(admin_url, name)
 
 
