@@ -70,7 +70,20 @@ def _fleet(folder: Path, rng: random.Random) -> None:
             assert done.returncode == 0, done.stderr
 
 
-def _kill_run(cmd: list[str], rng: random.Random) -> tuple[str, int | None]:
+def _full_run_seconds(folder: Path) -> float:
+    """How long a whole run of a fleet from empty takes here, started as the kills are: the
+    delays are drawn inside it (a fixed range missed the run once processes started faster)."""
+    write_migrations(folder / "migrations", FILES)
+    (folder / "tenants").mkdir()
+    for i in range(TENANTS):
+        sqlite3.connect(folder / "tenants" / f"t{i}.db").close()
+    started = time.monotonic()
+    done = dbtool_run(_cmd(folder, "--jobs", "2"), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return time.monotonic() - started
+
+
+def _kill_run(cmd: list[str], rng: random.Random, full: float) -> tuple[str, int | None]:
     """Start a fleet run and SIGKILL it: (how, exit code if it finished first)."""
     env = dict(os.environ)
     if rng.random() < 0.5:
@@ -78,7 +91,7 @@ def _kill_run(cmd: list[str], rng: random.Random) -> tuple[str, int | None]:
         env["DBTOOL_FAULT"] = f"{point}@{hit}:kill"
         proc = dbtool_run(cmd, env=env, capture_output=True, timeout=120)
         return f"{point}@{hit}", proc.returncode
-    delay = rng.uniform(0.15, 1.2)
+    delay = rng.uniform(0.02, 0.5) * full  # rounds start part-way: their runs are shorter
     proc = dbtool_popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(delay)
     proc.send_signal(signal.SIGKILL)
@@ -89,10 +102,11 @@ def test_sigkill_during_fleet_runs_leaves_whole_prefixes_and_rerun_completes(tmp
     seed = _seed()
     rng = random.Random(seed)
     killed = 0
+    full = _full_run_seconds(tmp_path / "calibrate")
     for round_ in range(ROUNDS):
         folder = tmp_path / f"r{round_}"
         _fleet(folder, rng)
-        how, code = _kill_run(_cmd(folder, "--jobs", str(rng.randint(1, 4))), rng)
+        how, code = _kill_run(_cmd(folder, "--jobs", str(rng.randint(1, 4))), rng, full)
         killed += code == -signal.SIGKILL
         try:
             for path in sorted((folder / "tenants").glob("*.db")):
@@ -104,12 +118,14 @@ def test_sigkill_during_fleet_runs_leaves_whole_prefixes_and_rerun_completes(tmp
             assert all(_prefix(p) == FILES for p in (folder / "tenants").glob("*.db"))
         except AssertionError as exc:
             raise AssertionError(f"seed {seed}, round {round_} (killed {how}): {exc}") from None
-    assert killed >= ROUNDS // 3, f"seed {seed}: only {killed} of {ROUNDS} runs were killed"
+    assert killed >= ROUNDS // 3, (
+        f"seed {seed}: only {killed} of {ROUNDS} runs were killed (a whole run took {full:.2f} s)")
 
 
 def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) -> None:
     seed = _seed()
     rng = random.Random(seed)
+    full = _full_run_seconds(tmp_path / "calibrate")
     for round_ in range(max(3, ROUNDS // 3)):
         folder = tmp_path / f"o{round_}"
         _fleet(folder, rng)
@@ -117,7 +133,7 @@ def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) ->
                 _cmd(folder, "-j", "3"), _cmd(folder, "-j", "1")]
         procs = [dbtool_popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for c in runs]
         victim = rng.randrange(len(procs))
-        time.sleep(rng.uniform(0.2, 1.0))
+        time.sleep(rng.uniform(0.02, 0.6) * full)  # while the runs overlap
         procs[victim].send_signal(signal.SIGKILL)
         for proc in procs:
             proc.wait(timeout=120)
@@ -129,7 +145,6 @@ def test_overlapping_shards_and_runs_never_apply_a_file_twice(tmp_path: Path) ->
             assert all(_prefix(p) == FILES for p in (folder / "tenants").glob("*.db"))
         except AssertionError as exc:
             raise AssertionError(f"seed {seed}, round {round_} (killed run {victim}): {exc}") from None
-
 
 
 def test_ctrl_c_finishes_the_files_in_flight_starts_nothing_new_and_reports(tmp_path: Path) -> None:
@@ -182,12 +197,20 @@ def test_sigkill_during_a_tenant_schema_fleet_run_leaves_whole_prefixes(pg_url: 
     write_migrations(tmp_path / "migrations", FILES)
     cmd = [sys.executable, "-m", "dbtool", "migrate", "--dir", str(tmp_path / "migrations"),
            "--fleet", f"{pg_url}?schema=tenant_*", "--format", "json"]
-    for round_ in range(max(4, ROUNDS // 2)):
+
+    def fresh_tenants() -> None:
         with psycopg.connect(pg_url, autocommit=True) as conn:
             for i in range(4):
                 conn.execute(f"DROP SCHEMA IF EXISTS tenant_{i} CASCADE")
                 conn.execute(f"CREATE SCHEMA tenant_{i}")
-        how, _code = _kill_run([*cmd, "-j", str(rng.randint(1, 4))], rng)
+
+    fresh_tenants()
+    started = time.monotonic()
+    assert dbtool_run([*cmd, "-j", "2"], capture_output=True).returncode == 0
+    full = time.monotonic() - started  # the kill delays are drawn inside a whole run
+    for round_ in range(max(4, ROUNDS // 2)):
+        fresh_tenants()
+        how, _code = _kill_run([*cmd, "-j", str(rng.randint(1, 4))], rng, full)
         try:
             for i in range(4):
                 _schema_prefix(pg_url, f"tenant_{i}")

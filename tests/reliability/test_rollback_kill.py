@@ -14,6 +14,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from tests.zygote import dbtool_popen, dbtool_run
@@ -46,17 +47,26 @@ def test_a_killed_rollback_keeps_the_file_and_both_histories_together(tmp_path: 
     (folder / "0002_b.sql").write_text(UP)
     (folder / "down" / "0002_b.sql").write_text(DOWN)
     outcomes = []
-    for k in range(KILLS):
-        db = tmp_path / f"app{k}.db"
+
+    def rollback_of_a_new_database(name: str) -> tuple[Path, str, subprocess.Popen, float]:
+        db = tmp_path / f"{name}.db"
         url = f"sqlite:///{db}"
         dbtool_run(_dbtool("migrate", "--dir", str(folder), "--url", url), check=True,
-                       capture_output=True)
+                   capture_output=True)
         with sqlite3.connect(db) as conn:  # dbmate ran the same files
             conn.execute("CREATE TABLE schema_migrations (version varchar(128) PRIMARY KEY)")
             conn.execute("INSERT INTO schema_migrations VALUES ('0001'), ('0002')")
-        run = dbtool_popen(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        delay = rng.uniform(0.05, 0.8)
+        started = time.monotonic()
+        return db, url, dbtool_popen(_dbtool("rollback", "--dir", str(folder), "--url", url, "--steps", "1"),
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE), started
+
+    _, _, whole, started = rollback_of_a_new_database("calibrate")
+    assert whole.wait(timeout=120) == 0
+    full = time.monotonic() - started  # a whole rollback here: the kill delays are drawn inside it
+    for k in range(KILLS):
+        db, url, run, _ = rollback_of_a_new_database(f"app{k}")
+        delay = rng.uniform(0.0, 1.1) * full
         try:
             run.communicate(timeout=delay)
         except subprocess.TimeoutExpired:
@@ -72,4 +82,5 @@ def test_a_killed_rollback_keeps_the_file_and_both_histories_together(tmp_path: 
                                    capture_output=True, text=True, stdin=subprocess.DEVNULL)
             assert again.returncode == 0 and _state(db) == (False, False, False), (
                 f"ROLLBACK_KILL_SEED={seed}, kill {k}: re-run exit {again.returncode} {again.stderr}")
-    assert any(code == -signal.SIGKILL for _, code, _ in outcomes), f"seed {seed}: no kill landed"
+    assert any(code == -signal.SIGKILL for _, code, _ in outcomes), (
+        f"seed {seed}: no kill landed (a whole rollback took {full:.3f} s)")
