@@ -83,14 +83,25 @@ def test_fault_hook_is_read_in_the_child(project: Path) -> None:
     assert dbtool_run(_migrate(project), env=_env(), capture_output=True).returncode == 0
 
 
+def _until_locked(db: Path) -> None:
+    """Until the run holds its lock: the sidecar exists only then (its mere presence is read,
+    never locked here, so the run's own locking is untouched)."""
+    deadline = time.monotonic() + 30
+    while not Path(f"{db}.dbtool-lock").exists():
+        assert time.monotonic() < deadline, "the run never took its lock"
+        time.sleep(0.01)
+    time.sleep(0.1)
+
+
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_signals_end_the_child_as_a_real_process(project: Path, sig: int) -> None:
     codes = []
     for popen in (dbtool_popen, subprocess.Popen):
-        (project / "x.db").unlink(missing_ok=True)
+        for leftover in ("x.db", "x.db.dbtool-lock"):  # a killed run leaves its sidecar
+            (project / leftover).unlink(missing_ok=True)
         proc = popen(_migrate(project), env=_env(DBTOOL_FAULT="while-locked:sleep=30"),
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1.0)  # well inside the sleep, after the imports
+        _until_locked(project / "x.db")  # inside the 30 s sleep, after the imports
         assert proc.poll() is None
         proc.send_signal(sig)
         out, err = proc.communicate(timeout=30)
