@@ -29,6 +29,9 @@ INTEROP = Path(__file__).resolve().parent
 NODE_MODULES = INTEROP / "node_modules"
 STAMP = NODE_MODULES / ".dbtool-npm-ci"
 WRANGLER_JS = NODE_MODULES / "wrangler" / "bin" / "wrangler.js"
+WRANGLER_CLI = NODE_MODULES / "wrangler" / "wrangler-dist" / "cli.js"  # what bin/wrangler.js starts
+CACHED_START = INTEROP / "wrangler_cached.cjs"
+NODE_FLAGS = ("--no-warnings", "--experimental-vm-modules")  # bin/wrangler.js's own
 SERVER_JS = INTEROP / "d1_server" / "server.mjs"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 OFFLINE = {
@@ -94,8 +97,12 @@ class Wrangler:
 
     def run(self, *args: str, cwd: Path, check: bool = True,
             timeout: float = 240) -> subprocess.CompletedProcess[str]:
-        env = clean_env(**OFFLINE, XDG_CONFIG_HOME=str(self.config_home), NO_COLOR="1")
-        proc = subprocess.run([shutil.which("node") or "node", str(WRANGLER_JS), *args], cwd=cwd,
+        env = clean_env(**OFFLINE, XDG_CONFIG_HOME=str(self.config_home), NO_COLOR="1",
+                        WRANGLER_CODE_CACHE=str(NODE_MODULES / ".dbtool-wrangler-cli.v8"))
+        # cli.js started as bin/wrangler.js starts it, minus that launcher process and with
+        # V8's code cache (tests/interop/wrangler_cached.cjs): same code, same flags, same argv
+        node = shutil.which("node") or "node"
+        proc = subprocess.run([node, *NODE_FLAGS, str(CACHED_START), str(WRANGLER_CLI), *args], cwd=cwd,
                               env=env, capture_output=True, text=True, timeout=timeout)
         if check and proc.returncode != 0:
             raise AssertionError(f"wrangler {' '.join(args)} failed ({proc.returncode}):\n"
