@@ -31,13 +31,19 @@ COMPILE := PYTHONDONTWRITEBYTECODE= $(BIN)/python -m compileall -q src tests ben
 PYTEST := $(COMPILE) && $(if $(TEST_TMP),mkdir -p $(TEST_TMP) && TMPDIR=$(TEST_TMP)) \
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadgroup
 
-# ruff, the whole pytest suite, then dbtool's own CI gate on the bundled services
+# ruff, the whole pytest suite, and dbtool's own CI gate on the bundled services
 # (a service that cannot be built, e.g. no Postgres, fails the check; outside CI
-# --allow-skip lets a machine without Postgres pass with the skip reported).
+# --allow-skip lets a machine without Postgres pass with the skip reported). The gate
+# mostly waits for Postgres, so it runs beside the suite; its report is printed after
+# the suite's, and either failing fails `make test`.
+CHECK := DBTOOL_SCRATCH_URL=$${DBTOOL_SCRATCH_URL:-$(SCRATCH)} $(BIN)/dbtool check \
+	$$(test "$$CI" = true && echo --require-all || echo --allow-skip)
 test: install
 	$(BIN)/ruff check src tests
-	$(PYTEST)
-	DBTOOL_SCRATCH_URL=$${DBTOOL_SCRATCH_URL:-$(SCRATCH)} $(BIN)/dbtool check $$(test "$$CI" = true && echo --require-all || echo --allow-skip)
+	@gate=$$(mktemp); ($(CHECK) > $$gate 2>&1; echo $$? > $$gate.rc) & \
+	$(PYTEST); suite=$$?; wait; \
+	echo "$(CHECK)"; cat $$gate; checked=$$(cat $$gate.rc); rm -f $$gate $$gate.rc; \
+	test $$suite = 0 -a $$checked = 0
 
 # The fast subset while working: no process fleets, wrangler, browser, wheel builds or
 # generated campaigns (those are marked slow in tests/tiers.py; `make test` runs them).
