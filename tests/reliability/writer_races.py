@@ -253,7 +253,9 @@ class PostgresRace(RaceDatabase):
 
 # -- choosing a round ------------------------------------------------------------------
 def _fault(rng: random.Random) -> str:
-    delay = lambda: f"{rng.uniform(0, 0.3):.3f}"  # noqa: E731
+    # up to 0.15 s: several times a command's own run (tens of ms once started; a zygote start
+    # takes ~10 ms), so either command can hold the lock, wait for it or overtake the other
+    delay = lambda: f"{rng.uniform(0, 0.15):.3f}"  # noqa: E731
     return rng.choice(["", f"before-lock:sleep={delay()}", f"while-locked:sleep={delay()}",
                        f"inside-file:sleep={delay()}",
                        f"before-lock:sleep={delay()},while-locked:sleep={delay()}"])
