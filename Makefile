@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install test test-fast lint demo bench clean
 
+# Byte code of the dependencies is written at install (pip's default, which a machine that sets
+# PYTHONDONTWRITEBYTECODE turns off): otherwise the suite's first processes all compile
+# SQLAlchemy, psycopg, typer … at once, on every fresh checkout.
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pip install -q --upgrade pip
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
