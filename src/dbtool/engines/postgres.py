@@ -196,14 +196,16 @@ class PostgresEngine(PostgresHistoryOps):
         or PGOPTIONS."""
         admin = admin or with_database(url, "postgres")
         conn = connect(admin)
+        place = ""
         try:
             place = conn.execute("SELECT current_setting('default_tablespace')").fetchone()[0]
             where = f" TABLESPACE {_ident(place)}" if place else ""
             conn.execute(f"CREATE DATABASE {_ident(url.database or '')}{where}")
         except Exception as exc:
+            also = f" and CREATE on tablespace {place!r} (its default_tablespace)" if place else ""
             raise ConnectionFailed(f"cannot create database {url.database!r} on {admin.display}: "
                                    f"{secrets.mask(str(exc).strip())}",
-                                   hint="the user in the URL needs the CREATEDB privilege") from exc
+                                   hint=f"the user in the URL needs the CREATEDB privilege{also}") from exc
         finally:
             conn.close()
 
