@@ -33,6 +33,19 @@ PG_ADMIN_URL = os.environ.get("DBTOOL_TEST_PG_URL", "postgresql://postgres@127.0
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
+@pytest.fixture(autouse=True)
+def _forget_secrets() -> Iterator[None]:
+    """What a test's URLs taught the masker stays with that test: the secrets it remembers are
+    process-wide, and a random password such as `// ` (a generated URL case) masked that text
+    in a later test's message on the same worker ('sqlite:***URL')."""
+    from dbtool import secrets
+
+    known = set(secrets._known)
+    yield
+    secrets._known.clear()
+    secrets._known.update(known)
+
+
 def _pg_unavailable_reason() -> str | None:
     try:
         import psycopg
