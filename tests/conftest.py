@@ -70,11 +70,6 @@ def require_postgres() -> None:
         pytest.skip(str(_PG_REASON))
 
 
-def _with_dbname(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
-
-
 def create_pg_database(prefix: str = "dbtool_test") -> str:
     """An empty database (see tests/pg_pool.py: emptied ones are handed out again)."""
     from tests import pg_pool

@@ -29,24 +29,23 @@ _CATALOGS = ("pg_class", "pg_type", "pg_proc", "pg_cast", "pg_language", "pg_am"
              "pg_largeobject_metadata")
 
 
-def with_dbname(url: str, name: str) -> str:
-    base, _, _ = url.rpartition("/")
-    return f"{base}/{name}"
+def _url(admin_url: str, name: str):
+    from dbtool.urls import parse_url, with_database
+
+    return with_database(parse_url(admin_url), name)
 
 
 def create(admin_url: str, prefix: str = POOLED_PREFIX) -> str:
-    """A URL of an empty database: an emptied one of this process, or a new one."""
-    import psycopg
+    """A URL of an empty database: an emptied one of this process, or a new one (created
+    by dbtool's own engine, so in the session's default tablespace, see pg_tablespace)."""
+    from dbtool.engines.postgres import PostgresEngine
+    from dbtool.urls import parse_url
 
-    if prefix == POOLED_PREFIX and _idle:
-        return with_dbname(admin_url, _idle.pop())
-    from tests import pg_tablespace
-
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    where = f" TABLESPACE {pg_tablespace.NAME}" if pg_tablespace.in_use() else ""
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"{where}')
-    return with_dbname(admin_url, name)
+    name = _idle.pop() if prefix == POOLED_PREFIX and _idle else None
+    if name is None:
+        name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+        PostgresEngine.create_database(_url(admin_url, name), admin=parse_url(admin_url))
+    return _url(admin_url, name).raw
 
 
 def drop(admin_url: str, url: str) -> None:
@@ -59,10 +58,10 @@ def drop(admin_url: str, url: str) -> None:
 
 
 def _drop(admin_url: str, name: str) -> None:
-    import psycopg
+    from dbtool.engines.postgres import PostgresEngine
+    from dbtool.urls import parse_url
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    PostgresEngine.drop_database(_url(admin_url, name), admin=parse_url(admin_url))
 
 
 def _emptied(url: str) -> bool:
